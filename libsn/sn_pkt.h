@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ethernet (one 802.1Q tag), ARP, IPv4, IPv6, UDP: wire constants and the
+ * fast-path header parser.  Pure C, no DPDK: the dataplane calls it on mbuf
+ * data, the unit tests and fuzz targets on byte arrays.
+ *
+ * References: IEEE 802.3/802.1Q; RFC 791 (IPv4), RFC 8200 (IPv6),
+ * RFC 768 (UDP), RFC 826 (ARP), RFC 7983 (demultiplexing on the first
+ * payload byte).
+ */
+#ifndef SN_PKT_H
+#define SN_PKT_H
+
+#include <stdint.h>
+
+#include "sn_counters.h"
+
+/* Ethernet, IEEE 802.3 */
+#define SN_ETH_ALEN 6
+#define SN_ETH_HLEN 14
+#define SN_VLAN_HLEN 4
+#define SN_ETHERTYPE_IPV4 0x0800
+#define SN_ETHERTYPE_ARP 0x0806
+#define SN_ETHERTYPE_VLAN 0x8100  /* IEEE 802.1Q */
+#define SN_ETHERTYPE_QINQ 0x88a8  /* IEEE 802.1ad */
+#define SN_ETHERTYPE_IPV6 0x86dd
+
+/* IPv4, RFC 791 section 3.1 */
+#define SN_IPV4_MIN_HLEN 20
+#define SN_IPV4_VERSION 4
+#define SN_IPV4_FLAG_MF 0x2000
+#define SN_IPV4_FRAG_OFF_MASK 0x1fff
+
+/* IPv6, RFC 8200 section 3 */
+#define SN_IPV6_HLEN 40
+#define SN_IPV6_VERSION 6
+
+/* IP protocol numbers (IANA) */
+#define SN_IPPROTO_ICMP 1
+#define SN_IPPROTO_TCP 6
+#define SN_IPPROTO_UDP 17
+#define SN_IPPROTO_IPV6_FRAG 44
+#define SN_IPPROTO_ICMPV6 58
+
+/* UDP, RFC 768 */
+#define SN_UDP_HLEN 8
+
+/* RFC 7983 section 7: first byte of the UDP payload */
+#define SN_DEMUX_STUN_MAX 3          /* 0..3 STUN */
+#define SN_DEMUX_DTLS_MIN 20         /* 20..63 DTLS */
+#define SN_DEMUX_DTLS_MAX 63
+#define SN_DEMUX_CHANNEL_MIN 64      /* 64..79 TURN ChannelData */
+#define SN_DEMUX_CHANNEL_MAX 79
+#define SN_DEMUX_RTP_MIN 128         /* 128..191 RTP/RTCP */
+#define SN_DEMUX_RTP_MAX 191
+
+enum sn_pkt_kind {
+	SN_PKT_ARP = 1,
+	SN_PKT_IP = 2, /* IPv4 or IPv6; see family and proto */
+};
+
+/*
+ * What sn_pkt_parse() found.  Offsets are from the start of the frame.
+ * Address pointers point into the frame (4 or 16 bytes).
+ */
+struct sn_pkt_info {
+	uint8_t kind;      /* enum sn_pkt_kind */
+	uint8_t family;    /* SN_FAM_IPV4 / SN_FAM_IPV6 (sn_abi.h codes: 4/6) */
+	uint8_t proto;     /* IP protocol of the L4 header (after IPv6 ext hdrs: see has_ext) */
+	uint8_t has_vlan;
+	uint8_t has_ext;   /* IPv4 options or IPv6 extension headers present */
+	uint8_t ttl;       /* TTL / hop limit */
+	uint16_t vlan_tci; /* host order */
+	uint16_t l3_off;
+	uint16_t l4_off;
+	uint16_t payload_off; /* UDP payload (UDP only) */
+	uint16_t payload_len; /* UDP payload length from the UDP header */
+	uint16_t sport, dport; /* host order (UDP/TCP only) */
+	uint16_t frame_len;    /* bytes of the frame that belong to the packet */
+	const uint8_t *src, *dst; /* IP addresses inside the frame */
+};
+
+/*
+ * Parse an Ethernet frame [start, end).
+ *
+ * Accepts: Ethernet II with at most one 802.1Q tag carrying ARP, IPv4 or
+ * IPv6.  For IP it checks version, header length, total/payload length
+ * against the frame (trailing padding allowed), and for UDP the UDP length
+ * against the IP payload.  IPv4 fragments return SN_DROP_IP_FRAGMENT; IPv6
+ * extension headers are walked for hop-by-hop, routing, destination options
+ * and fragment (a fragment returns SN_DROP_IP_FRAGMENT).  Checksums are not
+ * verified (offload or the end hosts do).
+ *
+ * Returns SN_DROP_NONE with *pi filled, or the drop reason.
+ */
+enum sn_drop sn_pkt_parse(const uint8_t *start, const uint8_t *end, struct sn_pkt_info *pi);
+
+/*
+ * RFC 1071 ones-complement sum of [p, p+len), folded to 16 bits, not
+ * complemented.  Helpers for building and patching UDP checksums.
+ */
+uint32_t sn_csum_partial(const void *p, uint32_t len, uint32_t sum);
+uint16_t sn_csum_fold(uint32_t sum);
+
+/*
+ * Full UDP checksum (RFC 768 / RFC 8200 section 8.1) of a UDP datagram
+ * [udp, udp+udp_len) with the pseudo-header for family/src/dst.  Returns
+ * the value to store in the header (0xffff instead of 0 for UDP).
+ */
+uint16_t sn_udp_csum(uint8_t family, const uint8_t *src, const uint8_t *dst, const uint8_t *udp,
+	uint16_t udp_len);
+
+/* IPv4 header checksum of a header of hlen bytes (checksum field treated as 0). */
+uint16_t sn_ipv4_hdr_csum(const uint8_t *iph, uint16_t hlen);
+
+#endif /* SN_PKT_H */
