@@ -31,7 +31,7 @@ enum sn_huge_mode { SN_HUGE_AUTO = 0, SN_HUGE_ON, SN_HUGE_OFF };
 struct sn_port_conf {
 	char name[32];               /* from the section header [port NAME] */
 	char device[SN_CONF_STR];    /* PCI address or vdev string (required) */
-	char tap[16];                /* exception tap netdev name (default snX) */
+	char tap[16];                /* exception tap netdev (default sntapN, N = port index) */
 	uint16_t rx_desc, tx_desc;   /* ring sizes (default 1024) */
 	uint16_t mtu;                /* default 1500 */
 	struct sn_abi_addr gateway4, gateway6; /* optional next hops (family NONE: on-link) */

@@ -24,6 +24,10 @@
 #define SN_ETHERTYPE_VLAN 0x8100  /* IEEE 802.1Q */
 #define SN_ETHERTYPE_QINQ 0x88a8  /* IEEE 802.1ad */
 #define SN_ETHERTYPE_IPV6 0x86dd
+#define SN_VLAN_VID_MASK 0x0fff
+
+/* ARP for IPv4 over Ethernet, RFC 826 */
+#define SN_ARP_LEN 28
 
 /* IPv4, RFC 791 section 3.1 */
 #define SN_IPV4_MIN_HLEN 20
@@ -34,16 +38,25 @@
 /* IPv6, RFC 8200 section 3 */
 #define SN_IPV6_HLEN 40
 #define SN_IPV6_VERSION 6
+#define SN_IPV6_EXT_MIN_LEN 8 /* RFC 8200 section 4: ext headers are 8-octet units */
+#define SN_IPV6_MAX_EXT 8     /* more extension headers than this: SN_DROP_BAD_IP_HEADER */
 
 /* IP protocol numbers (IANA) */
+#define SN_IPPROTO_HOPOPTS 0 /* IPv6 hop-by-hop options, RFC 8200 section 4.3 */
 #define SN_IPPROTO_ICMP 1
 #define SN_IPPROTO_TCP 6
 #define SN_IPPROTO_UDP 17
+#define SN_IPPROTO_ROUTING 43 /* RFC 8200 section 4.4 */
 #define SN_IPPROTO_IPV6_FRAG 44
 #define SN_IPPROTO_ICMPV6 58
+#define SN_IPPROTO_NONE 59    /* no next header, RFC 8200 section 4.7 */
+#define SN_IPPROTO_DSTOPTS 60 /* RFC 8200 section 4.6 */
 
 /* UDP, RFC 768 */
 #define SN_UDP_HLEN 8
+
+/* TCP, RFC 9293 section 3.1 */
+#define SN_TCP_MIN_HLEN 20
 
 /* RFC 7983 section 7: first byte of the UDP payload */
 #define SN_DEMUX_STUN_MAX 3          /* 0..3 STUN */

@@ -134,7 +134,9 @@ sn_stun_is_candidate(const uint8_t *p, size_t len)
  *   0x5354554e matches (else SN_DROP_STUN_FINGERPRINT);
  * - after MESSAGE-INTEGRITY only MESSAGE-INTEGRITY-SHA256 and FINGERPRINT may
  *   follow; after MESSAGE-INTEGRITY-SHA256 only FINGERPRINT; integrity
- *   attributes have their fixed lengths;
+ *   attributes have their lengths (MESSAGE-INTEGRITY 20 bytes,
+ *   MESSAGE-INTEGRITY-SHA256 16..32 in steps of 4: section 14.6 allows
+ *   truncation);
  * - at most SN_STUN_MAX_ATTRS attributes (more: SN_DROP_STUN_MALFORMED).
  * Returns SN_DROP_NONE with *m filled, else SN_DROP_STUN_MALFORMED or
  * SN_DROP_STUN_FINGERPRINT.  Integrity values are not verified here.
@@ -158,8 +160,9 @@ int sn_stun_xaddr_decode(const struct sn_stun_msg *m, const struct sn_stun_attr 
 /*
  * Write a Binding success response (RFC 8489 section 6.3.1.1) into out:
  * header with txid, XOR-MAPPED-ADDRESS for (family, addr, port host order),
- * then FINGERPRINT when with_fingerprint.  Returns bytes written, or -ENOSPC
- * when cap is too small (cap >= 52 always suffices).
+ * then FINGERPRINT when with_fingerprint.  Returns bytes written, -EINVAL
+ * for a family other than SN_FAM_IPV4/6, or -ENOSPC when cap is too small
+ * (cap >= 52 always suffices).
  */
 int sn_stun_build_binding_success(uint8_t *out, size_t cap, const uint8_t *txid, uint8_t family,
 	const uint8_t *addr, uint16_t port, bool with_fingerprint);
