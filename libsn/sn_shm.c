@@ -19,6 +19,7 @@
 
 #define SN_SHM_ALIGN 4096
 #define SN_SHM_READ_RETRIES 1000
+#define SN_GENERATION_MASK 0x7fffffffffffffffull
 
 static size_t
 align_up(size_t v)
@@ -133,9 +134,12 @@ sn_shm_publish(struct sn_shm *s)
 	uint64_t gen;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gen = ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 48);
+	gen = ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 40);
+	gen &= SN_GENERATION_MASK; /* fits a signed 64-bit JSON integer */
 	if (gen == 0 || gen == s->hdr->generation)
-		gen++;
+		gen = (gen + 1) & SN_GENERATION_MASK;
+	if (gen == 0)
+		gen = 1;
 	__atomic_store_n(&s->hdr->dp_state, SN_DP_RUNNING, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->hdr->generation, gen, __ATOMIC_RELEASE);
 	return gen;

@@ -37,7 +37,8 @@ int sn_shm_create(struct sn_shm *s, const char *path, uint32_t max_sessions, uin
 	uint32_t cpl_slots);
 
 /*
- * Dataplane side: pick a new generation (never 0, never the previous one),
+ * Dataplane side: pick a new generation (never 0, never the previous one,
+ * bit 63 clear so it is a non-negative signed 64-bit value),
  * set dp_state RUNNING and publish it with release ordering.  Returns it.
  */
 uint64_t sn_shm_publish(struct sn_shm *s);
