@@ -208,8 +208,66 @@ def latch_seeds():
     write("latch", "short", b"SNLT\x01")
 
 
+# ---------------------------------------------------------------- control: sessions.load CSV
+
+def cp_csv_seeds():
+    write("cp_csv", "full", b"""# a_local,a_remote,b_local,b_remote
+a_local,a_remote,b_local,b_remote
+198.18.0.1,198.18.0.11:5000,198.18.0.1,198.18.0.12:6000
+198.18.0.1:50003,198.18.0.11:5002,198.18.0.2:50004,198.18.0.12:6002
+,,,
+,198.18.0.11:5004,198.18.0.2,
+
+[2001:db8:1::1]:50005,[2001:db8:1::11]:5000,2001:db8:1::1,[2001:db8:1::12]:6000
+""")
+    write("cp_csv", "crlf-spaces", b" 198.18.0.1 , 198.18.0.11:5000 ,\t198.18.0.2,198.18.0.12:6000 \r\n"
+          b"2001:db8:1::1,,,[2001:db8:1::12]:6000\r\n")
+    write("cp_csv", "errors", b"""198.18.0.1,198.18.0.11,198.18.0.1,198.18.0.12:6000
+198.18.0.1,198.18.0.11:5000,198.18.0.1
+198.18.0.1,198.18.0.11:5000,198.18.0.1,198.18.0.12:6000,extra
+10.0.0.1,198.18.0.11:5000,,198.18.0.12:6000
+198.18.0.1,[2001:db8:1::11]:5000,,198.18.0.12:6000
+198.18.0.1:50000,198.18.0.11:5000,198.18.0.1:50000,198.18.0.12:0
+""")
+    write("cp_csv", "one-line", b"198.18.0.1,198.18.0.11:5000,198.18.0.1,198.18.0.12:6000")
+
+
+# ---------------------------------------------------------------- control: admin requests
+
+def cp_admin_seeds():
+    reqs = {
+        "ping": b'{"cmd":"ping"}',
+        "status": b'{"cmd":"status","tag":"t1"}',
+        "stats": b'{"cmd":"stats"}',
+        "list": b'{"cmd":"sessions.list","offset":0,"limit":0}',
+        "list-tag": b'{"cmd":"sessions.list","offset":1,"limit":5,"tag":{"n":[1,2.5,null]}}',
+        "show": b'{"cmd":"sessions.show","id":1}',
+        "add": b'{"cmd":"sessions.add","a_remote":"198.18.0.11:5000","b_remote":null,'
+               b'"a_local":"198.18.0.1","b_local":"198.18.0.1:50000","latch":true,'
+               b'"rate_bytes_per_s":0,"burst_bytes":0,"family":4}',
+        "add-v6": b'{"cmd":"sessions.add","a_remote":"[2001:db8:1::11]:5000",'
+                  b'"b_local":"2001:db8:1::1","latch":true,"rate_bytes_per_s":125000,"family":6}',
+        "del": b'{"cmd":"sessions.del","ids":[0,2],"tag":42}',
+        "del-one": b'{"cmd":"sessions.del","id":1}',
+        "load": b'{"cmd":"sessions.load","path":"/tmp/sessions.csv"}',
+        "flush": b'{"cmd":"sessions.flush"}',
+        "bad-field": b'{"cmd":"status","verbose":1}',
+    }
+    for name, line in reqs.items():
+        write("cp_admin", name, line + b"\n")
+    # One connection's worth: several lines, CRLF, a blank line.
+    write("cp_admin", "session", b'{"cmd":"sessions.show","id":0}\r\n\n'
+          b'{"cmd":"sessions.del","ids":[0,0,7]}\n{"cmd":"sessions.list","tag":"x"}\n'
+          b'{"cmd":"sessions.flush"}\n{"cmd":"status"}\n')
+    write("cp_admin", "session-add", b'{"cmd":"sessions.add","latch":true,"family":4,"burst_bytes":0,'
+          b'"rate_bytes_per_s":1000000,"tag":[1]}\n{"cmd":"sessions.show","id":3}\n'
+          b'{"cmd":"sessions.list","offset":2,"limit":1}\n{"cmd":"sessions.del","id":3,"ids":[3]}\n')
+
+
 if __name__ == "__main__":
     stun_seeds()
     pkt_seeds()
     config_seeds()
     latch_seeds()
+    cp_csv_seeds()
+    cp_admin_seeds()

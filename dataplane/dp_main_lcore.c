@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The main lcore's loop (contract in dp_main_lcore.h).
+ */
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+
+#include "dp_main_lcore.h"
+#include "dp_mbox.h"
+#include "dp_neigh.h"
+#include "dp_punt.h"
+#include "dp_stats.h"
+#include "dp_types.h"
+
+#define DP_REFRESH_HZ 10
+#define DP_MAIN_IDLE_LOOPS 200
+#define DP_MAIN_IDLE_SLEEP_US 100
+
+void
+dp_main_loop(void)
+{
+	struct sn_lcore_stats *page = sn_shm_lcore_stats(&dp.shm, DP_STATS_SLOT_MAIN);
+	struct sn_shm_hdr *h = dp.shm.hdr;
+	uint64_t refresh = dp.tsc_hz / DP_REFRESH_HZ, next_refresh = 0, busy = 0;
+	unsigned idle = 0;
+
+	while (!__atomic_load_n(&dp.quit, __ATOMIC_RELAXED)) {
+		uint64_t now = rte_rdtsc();
+		unsigned work;
+
+		__atomic_store_n(&h->now_tsc, now, __ATOMIC_RELAXED);
+		work = dp_mbox_poll(now);
+		work += dp_exc_poll();
+		work += dp_punt_drain(now);
+		dp_neigh_poll(now);
+		dp_main_tx_flush();
+		DP_CNT_EV(&dp.main_c, LOOPS)++;
+		if (work > 0) {
+			DP_CNT_EV(&dp.main_c, BUSY_LOOPS)++;
+			busy += rte_rdtsc() - now;
+			dp_stats_publish(page, &dp.main_c, busy);
+			idle = 0;
+		} else if (++idle > DP_MAIN_IDLE_LOOPS) {
+			rte_delay_us_sleep(DP_MAIN_IDLE_SLEEP_US);
+		}
+		if (now >= next_refresh) {
+			dp_stats_refresh(now);
+			dp_stats_publish(page, &dp.main_c, busy);
+			next_refresh = now + refresh;
+		}
+	}
+	dp_stats_publish(page, &dp.main_c, busy);
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The main lcore's loop.
+ */
+#ifndef DP_MAIN_LCORE_H
+#define DP_MAIN_LCORE_H
+
+/*
+ * Run until dp.quit: refresh hdr->now_tsc, mailbox (commands, reclaim,
+ * latch events), tap -> port, punt rings -> taps, neighbour probes, port
+ * info and gauges at DP_REFRESH_HZ, counters to stats slot 0.  After
+ * DP_MAIN_IDLE_LOOPS passes without work it sleeps DP_MAIN_IDLE_SLEEP_US
+ * per pass (the main lcore is not a worker: its latency budget is the
+ * exception path's, and the machine may be shared).
+ */
+void dp_main_loop(void);
+
+#endif /* DP_MAIN_LCORE_H */

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The main lcore's side of the shared-memory mailbox (sn_abi.h): commands
+ * from sn-control, completions and events back, the flow-table writer and
+ * RCU reclamation.
+ *
+ * Publication protocol (what workers may rely on):
+ * - SESSION_ADD writes the session slot while no key maps to it, sets
+ *   state ACTIVE (release) and then adds the two keys (rte_hash lock-free
+ *   add: release).  A flow id still ACTIVE is first unpublished (below) and
+ *   the command waits, unconsumed, until the slot is free again.
+ * - SESSION_DEL / replace delete both keys, mark the slot DELETING and
+ *   queue it; after an rte_rcu_qsbr grace period (every worker reported a
+ *   quiescent state) the key slots are freed, the neighbour references
+ *   dropped and the slot zeroed (FREE).
+ * - A latch on a leg without a remote writes remote and nh_idx, then sets
+ *   SN_LEG_REMOTE_SET | SN_LEG_LATCHED (release).  A re-latch (NAT
+ *   rebinding) clears SN_LEG_REMOTE_SET, waits a grace period, then does
+ *   the same, so no worker ever reads a half-written remote.
+ * Back-pressure: a command is consumed only once its completion is posted;
+ * with the completion ring full the main lcore stops draining commands and
+ * events, nothing is dropped.
+ */
+#ifndef DP_MBOX_H
+#define DP_MBOX_H
+
+#include <stdint.h>
+
+/* Allocate the RCU variable and the reclaim queue.  0 or -errno. */
+int dp_mbox_init(void);
+
+/*
+ * One main-loop pass: finish grace periods, apply up to cfg.dp.cmds_per_loop
+ * commands, apply latch events.  Returns the number of items handled.
+ */
+unsigned dp_mbox_poll(uint64_t now);
+
+#endif /* DP_MBOX_H */

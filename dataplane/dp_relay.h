@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Two-leg relay sessions on the fast path.
+ */
+#ifndef DP_RELAY_H
+#define DP_RELAY_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "dp_types.h"
+
+/* One packet waiting for the bulk flow lookup. */
+struct dp_relay_cand {
+	struct rte_mbuf *m;
+	const struct sn_pkt_info *pi;
+};
+
+/*
+ * Look up n (<= DP_MAX_BURST) UDP datagrams addressed to relay ports, keys
+ * precomputed (dp_flow_key()), in one rte_hash bulk lookup, then for each:
+ * - no session: drop no_session;
+ * - a latch probe (sn_relay.h) with the session token on a leg that may
+ *   latch (SN_LEG_LATCH, or no remote yet) from a new source: a
+ *   struct dp_latch_evt to the main lcore, packet consumed; a probe from
+ *   the current remote is consumed; a wrong token drops bad_token;
+ * - from the entry leg's remote: rewritten to leave through the other leg
+ *   (MACs from its neighbour entry and egress port, addresses and ports,
+ *   TTL/hop limit - 1, UDP checksum updated per RFC 1624, IPv4 header
+ *   checksum), counted in the session's counter line and sent;
+ * - else drop wrong_source / peer_not_latched / no_neighbor / rate_limit /
+ *   ttl_expired / too_big.
+ * now: the burst's TSC (last_seen_tsc, token buckets).
+ */
+void dp_relay_burst(struct dp_worker *w, struct dp_relay_cand *c, const uint32_t *keys,
+	unsigned n, uint64_t now);
+
+#endif /* DP_RELAY_H */

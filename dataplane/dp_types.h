@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sn-dataplane: types shared by the dataplane's files.
+ *
+ * Threads: one main lcore (commands, the flow-table writer, RCU reclamation,
+ * the exception path, neighbours, port info) and n workers (the burst
+ * loop).  What workers read is written before it is published (release
+ * stores, rte_hash's lock-free add) and freed only after an rte_rcu_qsbr
+ * grace period.  Everything a worker writes lives in its own cache-aligned
+ * struct dp_worker, its stats page or its sessions' counter cache line.
+ */
+#ifndef DP_TYPES_H
+#define DP_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "sn_abi.h"
+#include "sn_config.h"
+#include "sn_pkt.h"
+#include "sn_shm.h"
+
+#define RTE_LOGTYPE_DP RTE_LOGTYPE_USER1
+
+/* Worker loop (l3fwd): largest rx burst = the rte_hash bulk lookup limit. */
+#define DP_MAX_BURST 64
+#define DP_PREFETCH_OFFSET 3
+#define DP_TX_BURST 32
+#define DP_TX_DRAIN_US 100 /* l3fwd's BURST_TX_DRAIN_US */
+
+/* Rings between workers and the main lcore (entries, powers of two). */
+#define DP_PUNT_RING_SIZE 1024  /* worker -> main: mbufs for the taps */
+#define DP_LATCH_RING_SIZE 256  /* worker -> main: struct dp_latch_evt */
+#define DP_EXC_RING_SIZE 1024   /* main -> worker: mbufs to send on a port
+				 * that has no transmit queue for the main lcore */
+
+#define DP_NO_QUEUE UINT16_MAX
+#define DP_NO_PORT UINT8_MAX
+
+/* Stats page slots: main lcore first, then the workers in config order. */
+#define DP_STATS_SLOT_MAIN 0
+#define DP_STATS_SLOT_WORKER(w) (1u + (w))
+
+/* Neighbours: index into dp.nh_mac; DP_NH_NONE = no next hop assigned. */
+#define DP_NH_MAX 65535u
+#define DP_NH_NONE 0xffffu
+#define DP_NH_VALID (1ull << 63) /* dp.nh_mac[i]: bit 63 valid, bits 0..47 MAC */
+#define DP_NH_MAC_MASK ((1ull << 48) - 1)
+
+/* Hop limit of packets the dataplane originates (STUN answers, ARP/ND). */
+#define DP_ORIGIN_TTL 64
+#define DP_ND_HOP_LIMIT 255 /* RFC 4861 section 7.1.1 */
+
+/* Per-lcore counters, indexed like struct sn_lcore_stats.cnt. */
+struct dp_counters {
+	uint64_t cnt[SN_CNT_MAX];
+};
+
+#define DP_CNT_EV(c, e) ((c)->cnt[SN_CNT_EVENT(SN_EV_##e)])
+#define DP_CNT_PUNT(c, p) ((c)->cnt[SN_CNT_PUNT(p)])
+#define DP_CNT_DROP(c, d) ((c)->cnt[SN_CNT_DROP(d)])
+
+/* Packets waiting to be sent on one port queue. */
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *m[DP_TX_BURST];
+};
+
+/* One configured port and its exception tap. */
+struct dp_port {
+	char name[32];
+	char tap_name[16];
+	uint16_t port_id;  /* ethdev id of the port */
+	uint16_t tap_id;   /* ethdev id of its net_tap */
+	uint16_t nb_rxq;   /* rx queues: queue w belongs to worker w (w < nb_rxq) */
+	uint16_t nb_txq;   /* tx queues: queue w belongs to worker w */
+	uint16_t main_txq; /* the main lcore's tx queue, or DP_NO_QUEUE */
+	uint16_t mtu;
+	struct rte_ether_addr mac;
+	bool has_gw_mac;
+	struct rte_ether_addr gw_mac;
+	struct sn_abi_addr gw4, gw6; /* family NONE: remotes are on-link */
+	int src4, src6;              /* addr index used as ARP/NS source, or -1 */
+	uint16_t static_nh;          /* neighbour entry holding gw_mac, or DP_NH_NONE */
+};
+
+/* A latch probe a worker accepted, handed to the main lcore (per-worker ring). */
+struct dp_latch_evt {
+	uint64_t token;
+	uint32_t flow_id;
+	uint8_t leg;
+	uint8_t family; /* SN_FAM_* */
+	uint16_t port;  /* source UDP port, network order */
+	uint8_t addr[16];
+	struct rte_ether_addr mac; /* source MAC of the probe */
+	uint8_t port_idx;          /* dp port it arrived on */
+	uint8_t pad_;
+};
+
+/* Appliance addresses, laid out for the per-packet destination check. */
+struct dp_local {
+	unsigned n4, n6;
+	uint32_t v4[SN_MAX_ADDRS]; /* as in the packet (network order) */
+	uint8_t idx4[SN_MAX_ADDRS];
+	uint64_t v6[SN_MAX_ADDRS][2];
+	uint8_t idx6[SN_MAX_ADDRS];
+};
+
+/* One worker lcore.  Written only by its own lcore after launch. */
+struct dp_worker {
+	unsigned idx;      /* 0 .. n_workers-1: rx/tx queue id and RCU thread id */
+	unsigned lcore_id;
+	struct sn_lcore_stats *stats;
+	struct rte_ring *punt_ring;  /* worker -> main */
+	struct rte_ring *latch_ring; /* worker -> main */
+	struct rte_ring *exc_ring;   /* main -> worker (ports without a main txq) */
+	uint64_t drain_tsc;          /* DP_TX_DRAIN_US in TSC cycles */
+	uint64_t last_drain;
+	unsigned n_rx;
+	struct {
+		uint16_t port_id;
+		uint8_t port_idx;
+	} rx[SN_MAX_PORTS];
+	/* per burst: punted mbufs and drops waiting for a bulk free */
+	unsigned n_punt, n_free;
+	struct rte_mbuf *punt[DP_MAX_BURST];
+	struct rte_mbuf *free[DP_MAX_BURST];
+	struct dp_txbuf tx[SN_MAX_PORTS] __rte_cache_aligned;
+	struct dp_counters c __rte_cache_aligned;
+} __rte_cache_aligned;
+
+/* The process.  Fields above 'hot_end_' are read by workers on every packet. */
+struct dp_ctx {
+	/* read-mostly, worker hot path */
+	struct sn_session *sessions;
+	struct rte_hash *flows;
+	uint64_t *nh_mac;
+	struct rte_rcu_qsbr *rcu;
+	uint64_t tsc_hz;
+	uint32_t max_sessions;
+	uint16_t stun_port;            /* host order */
+	uint16_t relay_port_min;       /* host order */
+	uint16_t relay_port_max;       /* host order */
+	uint8_t port_of_ethdev[RTE_MAX_ETHPORTS]; /* ethdev id -> dp port index */
+	uint8_t addr_port[SN_MAX_ADDRS];  /* addr index -> dp port index */
+	uint8_t addr_family[SN_MAX_ADDRS];
+	uint8_t addr_bytes[SN_MAX_ADDRS][16];
+	struct dp_local local;
+	struct dp_port ports[SN_MAX_PORTS];
+	unsigned n_ports;
+	unsigned n_addrs;
+	volatile int quit;
+
+	/* setup and main lcore */
+	struct sn_config cfg;
+	struct sn_shm shm;
+	struct dp_worker *workers;
+	unsigned n_workers;
+	struct rte_mempool *pool;
+	bool huge;
+	uint64_t generation;
+	uint64_t flow_table_bytes; /* rte_hash memory, measured at creation */
+	struct dp_counters main_c; /* the main lcore's counters */
+};
+
+extern struct dp_ctx dp;
+
+/* What the classifier decided for one packet. */
+enum dp_verdict {
+	DP_V_DROP = 0, /* free, count the drop reason */
+	DP_V_TX,       /* rewritten in place: send */
+	DP_V_PUNT,     /* to the main lcore and the port's tap */
+	DP_V_RELAY,    /* needs the flow lookup */
+};
+
+#endif /* DP_TYPES_H */

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker lcore (l3fwd style): receive a burst, prefetch ahead, parse
+ * and classify each packet, answer STUN in place, bulk-look-up relay flows,
+ * punt the exception traffic, batch transmits with a timed drain, report
+ * the RCU quiescent state once per loop, publish counters once per burst.
+ * No locks, syscalls or allocation.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dp_addr.h"
+#include "dp_flow.h"
+#include "dp_punt.h"
+#include "dp_relay.h"
+#include "dp_stats.h"
+#include "dp_stun.h"
+#include "dp_types.h"
+#include "dp_worker.h"
+
+#define DP_RING_NAME_LEN 32
+
+#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
+#error "dp.nh_mac packs MAC bytes little-endian (dp_neigh.c mac_word)"
+#endif
+
+int
+dp_workers_init(void)
+{
+	char name[DP_RING_NAME_LEN];
+	unsigned i, p;
+
+	dp.workers = rte_zmalloc("dp_workers", sizeof(struct dp_worker) * dp.n_workers,
+		RTE_CACHE_LINE_SIZE);
+	if (dp.workers == NULL)
+		return -ENOMEM;
+	for (i = 0; i < dp.n_workers; i++) {
+		struct dp_worker *w = &dp.workers[i];
+
+		w->idx = i;
+		w->lcore_id = dp.cfg.dp.workers[i];
+		w->drain_tsc = (dp.tsc_hz + US_PER_S - 1) / US_PER_S * DP_TX_DRAIN_US;
+		snprintf(name, sizeof(name), "dp_punt_%u", i);
+		w->punt_ring = rte_ring_create(name, DP_PUNT_RING_SIZE, (int)rte_socket_id(),
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "dp_latch_%u", i);
+		w->latch_ring = rte_ring_create_elem(name, sizeof(struct dp_latch_evt),
+			DP_LATCH_RING_SIZE, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "dp_exc_%u", i);
+		w->exc_ring = rte_ring_create(name, DP_EXC_RING_SIZE, (int)rte_socket_id(),
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->punt_ring == NULL || w->latch_ring == NULL || w->exc_ring == NULL)
+			return -ENOMEM;
+		for (p = 0; p < dp.n_ports; p++) {
+			if (i >= dp.ports[p].nb_rxq)
+				continue;
+			w->rx[w->n_rx].port_id = dp.ports[p].port_id;
+			w->rx[w->n_rx].port_idx = (uint8_t)p;
+			w->n_rx++;
+		}
+		w->stats = dp_stats_page_init(DP_STATS_SLOT_WORKER(i), w->lcore_id,
+			SN_ROLE_WORKER);
+	}
+	return 0;
+}
+
+void
+dp_worker_tx_flush(struct dp_worker *w, unsigned port_idx)
+{
+	struct dp_txbuf *b = &w->tx[port_idx];
+	uint64_t bytes = 0;
+	uint16_t sent, i;
+
+	if (b->n == 0)
+		return;
+	for (i = 0; i < b->n; i++)
+		bytes += b->m[i]->pkt_len;
+	sent = rte_eth_tx_burst(dp.ports[port_idx].port_id, (uint16_t)w->idx, b->m, b->n);
+	if (unlikely(sent < b->n)) {
+		for (i = sent; i < b->n; i++)
+			bytes -= b->m[i]->pkt_len;
+		DP_CNT_DROP(&w->c, SN_DROP_TX_FULL) += b->n - sent;
+		rte_pktmbuf_free_bulk(&b->m[sent], b->n - sent);
+	}
+	DP_CNT_EV(&w->c, TX_PKTS) += sent;
+	DP_CNT_EV(&w->c, TX_BYTES) += bytes;
+	b->n = 0;
+}
+
+/*
+ * Classify one parsed IP packet for the appliance (see the table in
+ * ARCHITECTURE.md).  Relay candidates get their flow key in *key.
+ */
+static inline enum dp_verdict
+classify_ip(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
+	unsigned port_idx, uint32_t *key, enum sn_drop *drop, enum sn_punt *punt)
+{
+	int ai = dp_local_lookup(&dp.local, pi);
+
+	if (unlikely(ai < 0)) {
+		/* ND and other ICMPv6 to multicast / link-local: the kernel's */
+		if (pi->family == SN_FAM_IPV6 && pi->proto == SN_IPPROTO_ICMPV6 &&
+			dp_ipv6_link_scope(pi->dst)) {
+			*punt = SN_PUNT_ND;
+			return DP_V_PUNT;
+		}
+		*drop = SN_DROP_NOT_LOCAL;
+		return DP_V_DROP;
+	}
+	switch (pi->proto) {
+	case SN_IPPROTO_UDP:
+		if (likely(pi->dport >= dp.relay_port_min && pi->dport <= dp.relay_port_max)) {
+			if (unlikely(pi->has_ext)) {
+				*drop = SN_DROP_IP_OPTIONS;
+				return DP_V_DROP;
+			}
+			*key = dp_flow_key((unsigned)ai, pi->dport);
+			return DP_V_RELAY;
+		}
+		if (pi->dport == dp.stun_port)
+			return dp_stun_binding(m, pi, port_idx, drop, punt);
+		*punt = SN_PUNT_UDP_LOCAL;
+		return DP_V_PUNT;
+	case SN_IPPROTO_TCP:
+		*punt = SN_PUNT_TCP_LOCAL;
+		return DP_V_PUNT;
+	case SN_IPPROTO_ICMP:
+		*punt = pi->family == SN_FAM_IPV4 ? SN_PUNT_ICMP : SN_PUNT_OTHER_LOCAL;
+		return DP_V_PUNT;
+	case SN_IPPROTO_ICMPV6:
+		*punt = SN_PUNT_ND;
+		return DP_V_PUNT;
+	default:
+		*punt = SN_PUNT_OTHER_LOCAL;
+		return DP_V_PUNT;
+	}
+}
+
+/* One received burst from dp port port_idx. */
+static void
+worker_burst(struct dp_worker *w, unsigned port_idx, struct rte_mbuf **pkts, unsigned n,
+	uint64_t now)
+{
+	struct sn_pkt_info pi[DP_MAX_BURST];
+	struct dp_relay_cand cand[DP_MAX_BURST];
+	uint32_t keys[DP_MAX_BURST];
+	unsigned i, nc = 0;
+	uint64_t bytes = 0;
+
+	for (i = 0; i < n && i < DP_PREFETCH_OFFSET; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+		enum sn_drop drop = SN_DROP_NONE;
+		enum sn_punt punt = SN_PUNT_OTHER_LOCAL;
+		enum dp_verdict v;
+
+		if (i + DP_PREFETCH_OFFSET < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH_OFFSET], void *));
+		bytes += m->pkt_len;
+		drop = sn_pkt_parse(d, d + m->data_len, &pi[i]);
+		if (unlikely(drop != SN_DROP_NONE)) {
+			dp_worker_drop(w, m, drop);
+			continue;
+		}
+		if (unlikely(pi[i].kind == SN_PKT_ARP)) {
+			dp_punt(w, m, SN_PUNT_ARP);
+			continue;
+		}
+		v = classify_ip(w, m, &pi[i], port_idx, &keys[nc], &drop, &punt);
+		switch (v) {
+		case DP_V_RELAY:
+			cand[nc].m = m;
+			cand[nc].pi = &pi[i];
+			nc++;
+			break;
+		case DP_V_TX:
+			DP_CNT_EV(&w->c, STUN_BINDING)++;
+			dp_worker_tx(w, port_idx, m);
+			break;
+		case DP_V_PUNT:
+			dp_punt(w, m, punt);
+			break;
+		default:
+			dp_worker_drop(w, m, drop);
+			break;
+		}
+	}
+	DP_CNT_EV(&w->c, RX_PKTS) += n;
+	DP_CNT_EV(&w->c, RX_BYTES) += bytes;
+	if (nc > 0)
+		dp_relay_burst(w, cand, keys, nc, now);
+	dp_punt_flush(w);
+	if (w->n_free > 0) {
+		rte_pktmbuf_free_bulk(w->free, w->n_free);
+		w->n_free = 0;
+	}
+}
+
+/* Packets the main lcore asked this worker to send (ports without a main txq). */
+static void
+worker_exc_tx(struct dp_worker *w)
+{
+	struct rte_mbuf *m[DP_TX_BURST];
+	unsigned i, n;
+
+	n = rte_ring_sc_dequeue_burst(w->exc_ring, (void **)m, DP_TX_BURST, NULL);
+	for (i = 0; i < n; i++)
+		dp_worker_tx(w, m[i]->hash.usr, m[i]);
+}
+
+int
+dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct rte_mbuf *pkts[DP_MAX_BURST];
+	unsigned burst = dp.cfg.dp.burst, r, p;
+	uint64_t now, busy = 0, t_end;
+
+	if (burst == 0 || burst > DP_MAX_BURST)
+		burst = DP_MAX_BURST;
+	rte_rcu_qsbr_thread_register(dp.rcu, w->idx);
+	rte_rcu_qsbr_thread_online(dp.rcu, w->idx);
+	RTE_LOG(INFO, DP, "worker %u on lcore %u: %u rx queue(s)\n", w->idx, w->lcore_id, w->n_rx);
+	w->last_drain = rte_rdtsc();
+
+	while (!__atomic_load_n(&dp.quit, __ATOMIC_RELAXED)) {
+		unsigned got = 0;
+
+		now = rte_rdtsc();
+		if (unlikely(now - w->last_drain > w->drain_tsc)) {
+			for (p = 0; p < dp.n_ports; p++)
+				dp_worker_tx_flush(w, p);
+			w->last_drain = now;
+			dp_stats_publish(w->stats, &w->c, busy); /* idle lcores too */
+		}
+		if (unlikely(!rte_ring_empty(w->exc_ring)))
+			worker_exc_tx(w);
+		for (r = 0; r < w->n_rx; r++) {
+			unsigned n = rte_eth_rx_burst(w->rx[r].port_id, (uint16_t)w->idx, pkts,
+				(uint16_t)burst);
+
+			if (n == 0)
+				continue;
+			worker_burst(w, w->rx[r].port_idx, pkts, n, now);
+			got += n;
+		}
+		rte_rcu_qsbr_quiescent(dp.rcu, w->idx);
+		DP_CNT_EV(&w->c, LOOPS)++;
+		if (got > 0) {
+			DP_CNT_EV(&w->c, BUSY_LOOPS)++;
+			t_end = rte_rdtsc();
+			busy += t_end - now;
+			dp_stats_publish(w->stats, &w->c, busy);
+		}
+	}
+
+	for (p = 0; p < dp.n_ports; p++)
+		dp_worker_tx_flush(w, p);
+	dp_stats_publish(w->stats, &w->c, busy);
+	rte_rcu_qsbr_thread_offline(dp.rcu, w->idx);
+	rte_rcu_qsbr_thread_unregister(dp.rcu, w->idx);
+	return 0;
+}
