@@ -147,7 +147,7 @@ def main():
                         break
                     s.send("data", s.msgs[s.next])
                     s.next += 1
-        r, _, _ = select.select([s.sock for s in sides], [], [], 0.005)
+        select.select([s.sock for s in sides], [], [], 0.005)
         for s in sides:
             s.drain()
         if a.rcvd["data"] >= o.count and b.rcvd["data"] >= o.count and a.next >= o.count and b.next >= o.count:

@@ -31,7 +31,7 @@ TRIES = 6
 
 
 def raw(o):
-    fam, host, port = snlab.parse_ep(o.server)
+    fam = snlab.parse_ep(o.server)[0]
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.bind((o.bind or ("0.0.0.0" if fam == socket.AF_INET else "::"), 0))
     s.settimeout(RTO)
