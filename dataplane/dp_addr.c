@@ -8,27 +8,27 @@
 #include "dp_types.h"
 
 /* RFC 6890 special-purpose IPv4 blocks that are never a peer (first octet). */
-#define DP_V4_THIS_NET 0      /* 0.0.0.0/8 */
-#define DP_V4_LOOPBACK 127    /* 127.0.0.0/8 */
-#define DP_V4_LL0 169         /* 169.254.0.0/16 */
-#define DP_V4_LL1 254
-#define DP_V4_MCAST_MIN 224   /* 224.0.0.0/4 multicast, 240.0.0.0/4 reserved */
+#define DP_V4_THIS_NET	0   /* 0.0.0.0/8 */
+#define DP_V4_LOOPBACK	127 /* 127.0.0.0/8 */
+#define DP_V4_LL0	169 /* 169.254.0.0/16 */
+#define DP_V4_LL1	254
+#define DP_V4_MCAST_MIN 224 /* 224.0.0.0/4 multicast, 240.0.0.0/4 reserved */
 
 /* IPv6 forms that embed an IPv4 address */
-#define DP_V6_EMBED96_LEN 12  /* ::/96, ::ffff:0:0/96, 64:ff9b::/96: v4 in bytes 12..15 */
-#define DP_V6_6TO4_0 0x20     /* 2002::/16 (RFC 3056): v4 in bytes 2..5 */
-#define DP_V6_6TO4_1 0x02
+#define DP_V6_EMBED96_LEN 12   /* ::/96, ::ffff:0:0/96, 64:ff9b::/96: v4 in bytes 12..15 */
+#define DP_V6_6TO4_0	  0x20 /* 2002::/16 (RFC 3056): v4 in bytes 2..5 */
+#define DP_V6_6TO4_1	  0x02
 #define DP_V6_6TO4_V4_OFF 2
 
 static const uint8_t v6_compat_prefix[DP_V6_EMBED96_LEN]; /* ::/96 */
-static const uint8_t v6_mapped_prefix[DP_V6_EMBED96_LEN] = { [10] = 0xff, [11] = 0xff };
-static const uint8_t v6_nat64_prefix[DP_V6_EMBED96_LEN] = { 0x00, 0x64, 0xff, 0x9b }; /* RFC 6052 */
+static const uint8_t v6_mapped_prefix[DP_V6_EMBED96_LEN] = {[10] = 0xff, [11] = 0xff};
+static const uint8_t v6_nat64_prefix[DP_V6_EMBED96_LEN] = {0x00, 0x64, 0xff, 0x9b}; /* RFC 6052 */
 
 static bool
 v4_forbidden(const uint8_t *a)
 {
 	return a[0] == DP_V4_THIS_NET || a[0] == DP_V4_LOOPBACK || a[0] >= DP_V4_MCAST_MIN ||
-		(a[0] == DP_V4_LL0 && a[1] == DP_V4_LL1);
+	       (a[0] == DP_V4_LL0 && a[1] == DP_V4_LL1);
 }
 
 bool

@@ -13,10 +13,10 @@
 #include "dp_types.h"
 
 /* IPv6 multicast ff00::/8 and link-local unicast fe80::/10 (RFC 4291 2.4). */
-#define DP_IPV6_MCAST_BYTE 0xff
-#define DP_IPV6_LL_BYTE0 0xfe
+#define DP_IPV6_MCAST_BYTE    0xff
+#define DP_IPV6_LL_BYTE0      0xfe
 #define DP_IPV6_LL_BYTE1_MASK 0xc0
-#define DP_IPV6_LL_BYTE1 0x80
+#define DP_IPV6_LL_BYTE1      0x80
 
 /*
  * Index of the appliance address equal to pi's destination, or -1.
@@ -51,7 +51,7 @@ static inline bool
 dp_ipv6_link_scope(const uint8_t *a)
 {
 	return a[0] == DP_IPV6_MCAST_BYTE ||
-		(a[0] == DP_IPV6_LL_BYTE0 && (a[1] & DP_IPV6_LL_BYTE1_MASK) == DP_IPV6_LL_BYTE1);
+	       (a[0] == DP_IPV6_LL_BYTE0 && (a[1] & DP_IPV6_LL_BYTE1_MASK) == DP_IPV6_LL_BYTE1);
 }
 
 /*

@@ -14,10 +14,11 @@
 #include "dp_eal.h"
 
 #define MEMINFO_PATH "/proc/meminfo"
-#define MOUNTS_PATH "/proc/mounts"
-#define HUGETLBFS "hugetlbfs"
-#define KB_PER_MB 1024ull
+#define MOUNTS_PATH  "/proc/mounts"
+#define HUGETLBFS    "hugetlbfs"
+#define KB_PER_MB    1024ull
 #define LINE_MAX_LEN 512
+#define LCORES_OPT   "--lcores"
 
 /* Append one argument (printf-style). */
 static int
@@ -127,6 +128,23 @@ add_split(struct dp_eal_args *a, const char *s)
 	return 0;
 }
 
+/*
+ * An explicit --lcores (lcore-to-CPU map, e.g. more lcores than CPUs on a
+ * test box) in eal_args or the extra arguments replaces our -l list.
+ */
+static bool
+has_lcores_map(const struct sn_config *c, int n_extra, char **extra)
+{
+	int k;
+
+	if (strstr(c->dp.eal_args, LCORES_OPT) != NULL)
+		return true;
+	for (k = 0; k < n_extra; k++)
+		if (strncmp(extra[k], LCORES_OPT, strlen(LCORES_OPT)) == 0)
+			return true;
+	return false;
+}
+
 int
 dp_eal_build(const struct sn_config *c, int n_extra, char **extra, struct dp_eal_args *a)
 {
@@ -139,18 +157,21 @@ dp_eal_build(const struct sn_config *c, int n_extra, char **extra, struct dp_eal
 	memset(a, 0, sizeof(*a));
 	off = (size_t)snprintf(lcores, sizeof(lcores), "%u", c->dp.main_lcore);
 	for (i = 0; i < c->dp.n_workers && off < sizeof(lcores); i++)
-		off += (size_t)snprintf(lcores + off, sizeof(lcores) - off, ",%u", c->dp.workers[i]);
+		off += (size_t)snprintf(
+			lcores + off, sizeof(lcores) - off, ",%u", c->dp.workers[i]);
 
 	ret |= arg_add(a, "sn-dataplane");
-	ret |= arg_add(a, "-l");
-	ret |= arg_add(a, "%s", lcores);
+	if (!has_lcores_map(c, n_extra, extra)) {
+		ret |= arg_add(a, "-l");
+		ret |= arg_add(a, "%s", lcores);
+	}
 	ret |= arg_add(a, "--main-lcore");
 	ret |= arg_add(a, "%u", c->dp.main_lcore);
 	ret |= arg_add(a, "--file-prefix");
 	ret |= arg_add(a, "%s", c->dp.file_prefix);
 
 	a->huge = c->dp.huge == SN_HUGE_ON ||
-		(c->dp.huge == SN_HUGE_AUTO && huge_available(c->dp.mem_mb));
+		  (c->dp.huge == SN_HUGE_AUTO && huge_available(c->dp.mem_mb));
 	if (a->huge) {
 		ret |= arg_add(a, "--huge-unlink");
 	} else {
@@ -170,8 +191,8 @@ dp_eal_build(const struct sn_config *c, int n_extra, char **extra, struct dp_eal
 		ret |= arg_add(a, "--no-pci");
 	for (i = 0; i < c->n_ports; i++) {
 		ret |= arg_add(a, "--vdev");
-		ret |= arg_add(a, DP_TAP_VDEV_PREFIX "%s,iface=%s", c->ports[i].name,
-			c->ports[i].tap);
+		ret |= arg_add(
+			a, DP_TAP_VDEV_PREFIX "%s,iface=%s", c->ports[i].name, c->ports[i].tap);
 	}
 	/* quiet libraries and drivers; our own log type (user1) at info */
 	ret |= arg_add(a, "--log-level");

@@ -10,22 +10,23 @@
 
 #include "sn_config.h"
 
-#define DP_EAL_MAX_ARGS 256
+#define DP_EAL_MAX_ARGS	   256
 #define DP_TAP_VDEV_PREFIX "net_tap_"
 
 /* The EAL arguments and the storage behind them. */
 struct dp_eal_args {
 	int argc;
 	char *argv[DP_EAL_MAX_ARGS + 1];
-	bool huge;          /* hugepages in use */
-	char buf[16384];    /* argument text */
+	bool huge;	 /* hugepages in use */
+	char buf[16384]; /* argument text */
 	size_t used;
 };
 
 /*
  * Build the EAL command line for c plus extra[0..n_extra) (appended
  * verbatim):
- *   -l MAIN,W1,... --main-lcore MAIN --file-prefix PREFIX
+ *   -l MAIN,W1,... (left out when eal_args or extra carry --lcores)
+ *   --main-lcore MAIN --file-prefix PREFIX
  *   hugepages: --huge-unlink; else --no-huge -m MEM_MB
  *     (huge=auto: hugepages when a hugetlbfs is mounted and
  *      /proc/meminfo's HugePages_Free covers mem_mb)

@@ -15,7 +15,7 @@
 #include "dp_types.h"
 
 #define DP_FLOW_KEYS_PER_SESSION 2
-#define DP_FLOW_MIN_ENTRIES 64
+#define DP_FLOW_MIN_ENTRIES	 64
 
 /* Key compare for 4-byte keys (rte_hash would call memcmp()). 0 when equal. */
 static int
@@ -54,8 +54,8 @@ dp_flow_init(uint32_t max_sessions)
 		.hash_func = rte_hash_crc,
 		.hash_func_init_val = DP_FLOW_HASH_INIT,
 		.socket_id = (int)rte_socket_id(),
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+		.extra_flag =
+			RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	uint64_t entries = (uint64_t)max_sessions * DP_FLOW_KEYS_PER_SESSION;
 	size_t before, after;

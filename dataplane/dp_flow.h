@@ -18,9 +18,9 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 
-#define DP_FLOW_HASH_INIT 0
-#define DP_FLOW_KEY_ADDR_SHIFT 16
-#define DP_FLOW_DATA_LEG_MASK 1u
+#define DP_FLOW_HASH_INIT	0
+#define DP_FLOW_KEY_ADDR_SHIFT	16
+#define DP_FLOW_DATA_LEG_MASK	1u
 #define DP_FLOW_DATA_FLOW_SHIFT 1
 
 static inline uint32_t

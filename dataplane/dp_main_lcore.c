@@ -12,8 +12,8 @@
 #include "dp_stats.h"
 #include "dp_types.h"
 
-#define DP_REFRESH_HZ 10
-#define DP_MAIN_IDLE_LOOPS 200
+#define DP_REFRESH_HZ	      10
+#define DP_MAIN_IDLE_LOOPS    200
 #define DP_MAIN_IDLE_SLEEP_US 100
 
 void

@@ -22,13 +22,13 @@
 #include "sn_addr.h"
 #include "sn_ring.h"
 
-#define DP_MBOX_WAIT 1 /* command not applied yet: keep it, stop draining */
+#define DP_MBOX_WAIT	 1	/* command not applied yet: keep it, stop draining */
 #define DP_RECLAIM_SLOTS 65536u /* power of two */
-#define DP_LATCH_BURST 32
-#define DP_TB_BURST_DIV 10      /* default bucket depth: 100 ms of rate */
-#define DP_TB_MIN_BURST 2048    /* ... but at least one large datagram */
-#define DP_NO_POS (-1)
-#define DP_LEGS 2
+#define DP_LATCH_BURST	 32
+#define DP_TB_BURST_DIV	 10   /* default bucket depth: 100 ms of rate */
+#define DP_TB_MIN_BURST	 2048 /* ... but at least one large datagram */
+#define DP_NO_POS	 (-1)
+#define DP_LEGS		 2
 
 enum reclaim_kind {
 	RC_SESSION = 1, /* free key slots and the session slot */
@@ -39,13 +39,13 @@ struct reclaim {
 	uint64_t token; /* rte_rcu_qsbr_start() after unpublishing */
 	uint32_t flow_id;
 	uint8_t kind;
-	int32_t pos[DP_LEGS]; /* RC_SESSION: key positions, or DP_NO_POS */
+	int32_t pos[DP_LEGS];	/* RC_SESSION: key positions, or DP_NO_POS */
 	struct dp_latch_evt ev; /* RC_RELATCH */
 };
 
 static struct {
 	struct reclaim *q;
-	uint32_t head, tail; /* head - tail = queued */
+	uint32_t head, tail;	  /* head - tail = queued */
 	uint8_t *relatch_pending; /* [max_sessions], bit per leg */
 } mb;
 
@@ -192,8 +192,8 @@ session_unpublish(uint32_t f)
 	unsigned i;
 
 	for (i = 0; i < DP_LEGS; i++) {
-		uint32_t key = dp_flow_key(s->leg[i].local_addr_idx,
-			rte_be_to_cpu_16(s->leg[i].local_port));
+		uint32_t key = dp_flow_key(
+			s->leg[i].local_addr_idx, rte_be_to_cpu_16(s->leg[i].local_port));
 		int32_t pos = rte_hash_del_key_with_hash(dp.flows, &key, dp_flow_hash(key));
 
 		r->pos[i] = pos >= 0 ? pos : DP_NO_POS;
@@ -251,19 +251,19 @@ session_install(const struct sn_cmd *c, uint8_t fam, uint64_t now)
 	s->rate_bytes_per_s = cs->rate_bytes_per_s;
 	s->burst_bytes = cs->burst_bytes;
 	if (s->rate_bytes_per_s != 0 && s->burst_bytes == 0)
-		s->burst_bytes = RTE_MAX(s->rate_bytes_per_s / DP_TB_BURST_DIV,
-			(uint32_t)DP_TB_MIN_BURST);
+		s->burst_bytes =
+			RTE_MAX(s->rate_bytes_per_s / DP_TB_BURST_DIV, (uint32_t)DP_TB_MIN_BURST);
 	s->tb_tokens = s->burst_bytes;
 	s->tb_last_tsc = now;
 	s->last_seen_tsc = now;
 	__atomic_store_n(&s->state, SN_SESS_ACTIVE, __ATOMIC_RELEASE);
 
 	for (i = 0; i < DP_LEGS; i++) {
-		uint32_t key = dp_flow_key(s->leg[i].local_addr_idx,
-			rte_be_to_cpu_16(s->leg[i].local_port));
+		uint32_t key = dp_flow_key(
+			s->leg[i].local_addr_idx, rte_be_to_cpu_16(s->leg[i].local_port));
 
-		ret = rte_hash_add_key_with_hash_data(dp.flows, &key, dp_flow_hash(key),
-			(void *)dp_flow_data(f, i));
+		ret = rte_hash_add_key_with_hash_data(
+			dp.flows, &key, dp_flow_hash(key), (void *)dp_flow_data(f, i));
 		if (ret == 0)
 			continue;
 		if (i == 0) { /* nothing was visible to workers */
@@ -346,8 +346,10 @@ cmd_ring_insane(void)
 
 	if (head - tail <= r->slots)
 		return false;
-	RTE_LOG(ERR, DP, "command ring: head %" PRIu64 " tail %" PRIu64 " (%u slots): "
-			 "producer index corrupt, resynchronising\n", head, tail, r->slots);
+	RTE_LOG(ERR, DP,
+		"command ring: head %" PRIu64 " tail %" PRIu64 " (%u slots): "
+		"producer index corrupt, resynchronising\n",
+		head, tail, r->slots);
 	__atomic_store_n(&r->tail, head, __ATOMIC_RELEASE);
 	return true;
 }
@@ -409,7 +411,8 @@ latch_write(struct sn_session *s, const struct dp_latch_evt *ev)
 	if (l->flags & SN_LEG_REMOTE_SET)
 		return;
 	if (dp_neigh_get(eg, ev->family, ev->addr, &nh) != 0) {
-		RTE_LOG(WARNING, DP, "flow %" PRIu32 " leg %u: neighbour table full, latch ignored\n",
+		RTE_LOG(WARNING, DP,
+			"flow %" PRIu32 " leg %u: neighbour table full, latch ignored\n",
 			ev->flow_id, ev->leg);
 		return;
 	}
@@ -465,8 +468,8 @@ latch_apply(const struct dp_latch_evt *ev)
 		latch_write(s, ev);
 		return;
 	}
-	if (l->remote_port == ev->port && memcmp(l->remote_addr, ev->addr,
-						sn_fam_len(ev->family)) == 0) {
+	if (l->remote_port == ev->port &&
+		memcmp(l->remote_addr, ev->addr, sn_fam_len(ev->family)) == 0) {
 		if (ev->port_idx == leg_port(l))
 			dp_neigh_learn_idx(l->nh_idx, ev->addr, &ev->mac);
 		return;
@@ -491,7 +494,8 @@ latch_poll(void)
 		for (n = 0; n < DP_LATCH_BURST; n++) {
 			if (!cpl_space() || rc_full())
 				return total;
-			if (rte_ring_sc_dequeue_elem(dp.workers[w].latch_ring, &ev, sizeof(ev)) != 0)
+			if (rte_ring_sc_dequeue_elem(dp.workers[w].latch_ring, &ev, sizeof(ev)) !=
+				0)
 				break;
 			latch_apply(&ev);
 			total++;

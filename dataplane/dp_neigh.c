@@ -21,48 +21,48 @@
 #include "sn_addr.h"
 
 /* ARP, RFC 826, for IPv4 over Ethernet */
-#define DP_ARP_HRD_ETHER 1
+#define DP_ARP_HRD_ETHER  1
 #define DP_ARP_OP_REQUEST 1
-#define DP_ARP_OP_REPLY 2
-#define DP_ARP_HLN 6
-#define DP_ARP_PLN 4
-#define DP_ARP_OFF_HRD 0
-#define DP_ARP_OFF_PRO 2
-#define DP_ARP_OFF_HLN 4
-#define DP_ARP_OFF_PLN 5
-#define DP_ARP_OFF_OP 6
-#define DP_ARP_OFF_SHA 8
-#define DP_ARP_OFF_SPA 14
-#define DP_ARP_OFF_THA 18
-#define DP_ARP_OFF_TPA 24
-#define DP_ETH_MIN_FRAME 60 /* without FCS */
+#define DP_ARP_OP_REPLY	  2
+#define DP_ARP_HLN	  6
+#define DP_ARP_PLN	  4
+#define DP_ARP_OFF_HRD	  0
+#define DP_ARP_OFF_PRO	  2
+#define DP_ARP_OFF_HLN	  4
+#define DP_ARP_OFF_PLN	  5
+#define DP_ARP_OFF_OP	  6
+#define DP_ARP_OFF_SHA	  8
+#define DP_ARP_OFF_SPA	  14
+#define DP_ARP_OFF_THA	  18
+#define DP_ARP_OFF_TPA	  24
+#define DP_ETH_MIN_FRAME  60 /* without FCS */
 
 /* ICMPv6 neighbour discovery, RFC 4861 sections 4.3, 4.4, 4.6.1 */
-#define DP_ND_NS 135
-#define DP_ND_NA 136
-#define DP_ND_HLEN 24 /* type, code, checksum, reserved/flags, target */
-#define DP_ND_TARGET_OFF 8
-#define DP_ND_OPT_SLLA 1
-#define DP_ND_OPT_TLLA 2
-#define DP_ND_OPT_UNIT 8
+#define DP_ND_NS	  135
+#define DP_ND_NA	  136
+#define DP_ND_HLEN	  24 /* type, code, checksum, reserved/flags, target */
+#define DP_ND_TARGET_OFF  8
+#define DP_ND_OPT_SLLA	  1
+#define DP_ND_OPT_TLLA	  2
+#define DP_ND_OPT_UNIT	  8
 #define DP_ND_OPT_LLA_LEN 8 /* type, length, 6-byte MAC */
 /* RFC 4291 section 2.7.1: solicited-node multicast ff02::1:ffXX:XXXX */
 #define DP_SNMC_PREFIX_LEN 13
 #define DP_SNMC_SUFFIX_OFF 13
 #define DP_SNMC_SUFFIX_LEN 3
 /* RFC 2464 section 7: IPv6 multicast MAC 33:33 + last 32 bits */
-#define DP_V6_MCAST_MAC0 0x33
+#define DP_V6_MCAST_MAC0	 0x33
 #define DP_V6_MCAST_MAC_TAIL_OFF 12
 
 /* Probing: first at once, then every interval while unresolved; resolved
  * entries are re-probed every refresh interval (their MAC stays in use). */
 #define DP_NEIGH_PROBE_INTERVAL_MS 1000
-#define DP_NEIGH_REFRESH_S 60
-#define DP_NEIGH_PROBE_PPS 1000 /* all ports together */
-#define DP_NEIGH_PROBE_BURST 64
-#define DP_NEIGH_SCAN_PER_POLL 256
-#define DP_NEIGH_HASH_NAME "dp_neigh"
-#define MS_PER_S 1000
+#define DP_NEIGH_REFRESH_S	   60
+#define DP_NEIGH_PROBE_PPS	   1000 /* all ports together */
+#define DP_NEIGH_PROBE_BURST	   64
+#define DP_NEIGH_SCAN_PER_POLL	   256
+#define DP_NEIGH_HASH_NAME	   "dp_neigh"
+#define MS_PER_S		   1000
 
 struct nh_key {
 	uint8_t port;
@@ -130,7 +130,8 @@ dp_neigh_init(void)
 	unsigned i;
 
 	/* one extra slot: DP_NH_NONE indexes a permanently invalid entry */
-	dp.nh_mac = rte_zmalloc("dp_nh_mac", sizeof(uint64_t) * (DP_NH_MAX + 1), RTE_CACHE_LINE_SIZE);
+	dp.nh_mac =
+		rte_zmalloc("dp_nh_mac", sizeof(uint64_t) * (DP_NH_MAX + 1), RTE_CACHE_LINE_SIZE);
 	nh.ent = rte_zmalloc("dp_nh_ent", sizeof(struct nh_entry) * DP_NH_MAX, 0);
 	nh.free = rte_malloc("dp_nh_free", sizeof(uint16_t) * DP_NH_MAX, 0);
 	nh.idx = rte_hash_create(&hp);
@@ -208,8 +209,8 @@ probe_alloc(unsigned port_idx, unsigned len, const struct rte_ether_addr *dst, u
 static void
 send_arp_request(unsigned port_idx, const uint8_t *ip)
 {
-	static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff,
-							     0xff } };
+	static const struct rte_ether_addr bcast = {
+		.addr_bytes = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 	const struct dp_port *p = &dp.ports[port_idx];
 	struct rte_mbuf *m;
 	uint8_t *a;
@@ -238,8 +239,8 @@ send_arp_request(unsigned port_idx, const uint8_t *ip)
 static void
 send_neigh_solicit(unsigned port_idx, const uint8_t *ip)
 {
-	static const uint8_t snmc_prefix[DP_SNMC_PREFIX_LEN] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0,
-		0, 0, 0x01, 0xff };
+	static const uint8_t snmc_prefix[DP_SNMC_PREFIX_LEN] = {
+		0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
 	const struct dp_port *p = &dp.ports[port_idx];
 	unsigned icmp_len = DP_ND_HLEN + DP_ND_OPT_LLA_LEN;
 	struct rte_ether_addr dmac;
@@ -260,7 +261,7 @@ send_neigh_solicit(unsigned port_idx, const uint8_t *ip)
 	/* the frame is padded to the Ethernet minimum: trim back to the packet */
 	if (m->pkt_len > sizeof(struct rte_ether_hdr) + sizeof(*ip6) + icmp_len)
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - (sizeof(struct rte_ether_hdr) +
-						       sizeof(*ip6) + icmp_len)));
+								    sizeof(*ip6) + icmp_len)));
 	ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
 	ip6->vtc_flow = rte_cpu_to_be_32((uint32_t)SN_IPV6_VERSION << 28);
 	ip6->payload_len = rte_cpu_to_be_16((uint16_t)icmp_len);
@@ -469,7 +470,8 @@ dp_neigh_poll(uint64_t now)
 		if (!probe_token(now))
 			return;
 		send_probe((uint16_t)i);
-		e->next_probe = now + (nh_valid((uint16_t)i) ? nh.refresh_interval : nh.probe_interval);
+		e->next_probe =
+			now + (nh_valid((uint16_t)i) ? nh.refresh_interval : nh.probe_interval);
 	}
 }
 

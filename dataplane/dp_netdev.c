@@ -21,15 +21,15 @@
 #include "dp_types.h"
 #include "sn_addr.h"
 
-#define SYSCTL_V6_FMT "/proc/sys/net/ipv6/conf/%s/%s"
-#define SYSCTL_V4_FMT "/proc/sys/net/ipv4/conf/%s/%s"
-#define SYSCTL_PATH_LEN 128
-#define AF_PACKET_DRIVER "net_af_packet"
+#define SYSCTL_V6_FMT	    "/proc/sys/net/ipv6/conf/%s/%s"
+#define SYSCTL_V4_FMT	    "/proc/sys/net/ipv4/conf/%s/%s"
+#define SYSCTL_PATH_LEN	    128
+#define AF_PACKET_DRIVER    "net_af_packet"
 #define AF_PACKET_IFACE_ARG "iface="
-#define ARP_IGNORE_ALL "8"   /* Documentation/networking/ip-sysctl: no replies */
-#define RP_FILTER_STRICT "1" /* RFC 3704 strict reverse path */
-#define NL_BUF_SIZE 4096
-#define NL_ATTR_SPACE 128
+#define ARP_IGNORE_ALL	    "8" /* Documentation/networking/ip-sysctl: no replies */
+#define RP_FILTER_STRICT    "1" /* RFC 3704 strict reverse path */
+#define NL_BUF_SIZE	    4096
+#define NL_ATTR_SPACE	    128
 
 struct nl_addr_req {
 	struct nlmsghdr nh;
@@ -52,7 +52,7 @@ nl_attr(struct nl_addr_req *r, uint16_t type, const void *data, size_t len)
 static int
 nl_request(int fd, struct nlmsghdr *nh)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	uint8_t buf[NL_BUF_SIZE];
 	struct nlmsghdr *rh;
 	ssize_t n;

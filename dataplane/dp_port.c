@@ -14,8 +14,8 @@
 #include "dp_netdev.h"
 #include "dp_types.h"
 
-#define DP_TAP_DESC 512
-#define DP_DEV_NAME_LEN 128
+#define DP_DEV_NAME_LEN	 128
+#define AF_PACKET_DRIVER "net_af_packet"
 
 /* RSS on the 5-tuple where the device hashes it (RFC-free: device capability). */
 #define DP_RSS_HF (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP)
@@ -72,7 +72,12 @@ port_setup(unsigned i)
 	RTE_BUILD_BUG_ON(sizeof(p->name) != sizeof(pc->name));
 	memcpy(p->name, pc->name, sizeof(p->name));
 	p->port_id = pid;
+	/* one rx queue per worker; af_packet opens every queue's socket at
+	 * probe and fans traffic out over all of them, so there every queue
+	 * is configured and the workers share them round-robin */
 	p->nb_rxq = (uint16_t)RTE_MIN(dp.n_workers, (unsigned)info.max_rx_queues);
+	if (strcmp(info.driver_name, AF_PACKET_DRIVER) == 0)
+		p->nb_rxq = info.max_rx_queues;
 	p->nb_txq = (uint16_t)RTE_MIN(dp.n_workers + 1, (unsigned)info.max_tx_queues);
 	if (p->nb_rxq == 0 || p->nb_txq < dp.n_workers) {
 		RTE_LOG(ERR, DP, "port %s: %u rx / %u tx queues, need 1 / %u (one per worker)\n",
@@ -114,6 +119,11 @@ port_setup(unsigned i)
 		RTE_LOG(ERR, DP, "port %s: start: %s\n", pc->name, rte_strerror(-ret));
 		return ret;
 	}
+	/* IPv6 ND reaches us on solicited-node multicast MACs (RFC 4861 section
+	 * 7.2.1, RFC 2464 section 7): a NIC's multicast filter must let them in */
+	ret = rte_eth_allmulticast_enable(pid);
+	if (ret != 0 && ret != -ENOTSUP)
+		RTE_LOG(WARNING, DP, "port %s: all-multicast: %s\n", pc->name, rte_strerror(-ret));
 	dp.port_of_ethdev[pid] = (uint8_t)i;
 	return 0;
 }

@@ -5,6 +5,8 @@
 #ifndef DP_PORT_H
 #define DP_PORT_H
 
+#define DP_TAP_DESC 512 /* descriptors per tap queue */
+
 /*
  * Bring up every configured port and its tap (EAL already probed both):
  * one rx queue per worker (as many as the device has; RSS on IP/UDP when

@@ -15,8 +15,8 @@
 #include "dp_punt.h"
 #include "dp_types.h"
 
-#define DP_PUNT_BURST 32
-#define DP_EXC_BURST 32
+#define DP_PUNT_BURST	  32
+#define DP_EXC_BURST	  32
 #define DP_PUNT_BURST_DIV 10 /* bucket depth: a tenth of a second of rate */
 #define DP_PUNT_MIN_DEPTH 32
 
@@ -124,19 +124,24 @@ dp_punt_drain(uint64_t now)
 	for (w = 0; w < dp.n_workers; w++) {
 		struct punt_tb *tb = &punt.tb[w * SN_PUNT_MAX];
 
-		n = rte_ring_sc_dequeue_burst(dp.workers[w].punt_ring, (void **)m, DP_PUNT_BURST,
-			NULL);
+		n = rte_ring_sc_dequeue_burst(
+			dp.workers[w].punt_ring, (void **)m, DP_PUNT_BURST, NULL);
 		for (i = 0; i < n; i++) {
 			enum sn_punt r = dp_punt_reason(m[i]);
 			uint8_t pidx = dp.port_of_ethdev[m[i]->port];
 
-			if (r >= SN_PUNT_MAX || pidx == DP_NO_PORT || !punt_allow(&tb[r], now)) {
+			if (r >= SN_PUNT_MAX || pidx == DP_NO_PORT) {
+				rte_pktmbuf_free(m[i]);
+				continue;
+			}
+			/* neighbours learn from every ARP/ND, even what the limit drops */
+			if (r == SN_PUNT_ARP || r == SN_PUNT_ND)
+				dp_neigh_snoop(pidx, m[i]);
+			if (!punt_allow(&tb[r], now)) {
 				DP_CNT_DROP(&dp.main_c, SN_DROP_PUNT_RATE)++;
 				rte_pktmbuf_free(m[i]);
 				continue;
 			}
-			if (r == SN_PUNT_ARP || r == SN_PUNT_ND)
-				dp_neigh_snoop(pidx, m[i]);
 			tap_tx(pidx, m[i]);
 		}
 		total += n;

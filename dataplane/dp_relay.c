@@ -27,11 +27,11 @@
 #include "dp_worker.h"
 #include "sn_relay.h"
 
-#define DP_V4_WORDS 2 /* 16-bit words in an IPv4 address */
-#define DP_V6_WORDS 8
-#define DP_UDP_CSUM_NONE 0    /* IPv4 UDP without checksum, RFC 768 */
+#define DP_V4_WORDS	 2 /* 16-bit words in an IPv4 address */
+#define DP_V6_WORDS	 8
+#define DP_UDP_CSUM_NONE 0	/* IPv4 UDP without checksum, RFC 768 */
 #define DP_UDP_CSUM_ZERO 0xffff /* a computed 0 is sent as all ones, RFC 768 */
-#define DP_TTL_ONE 0x0100       /* one TTL unit in the TTL/protocol word (host order) */
+#define DP_TTL_ONE	 0x0100 /* one TTL unit in the TTL/protocol word (host order) */
 
 static inline bool
 addr_eq(uint8_t family, const uint8_t *a, const uint8_t *b)
@@ -196,7 +196,7 @@ relay_one(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 
 	fin = __atomic_load_n(&in->flags, __ATOMIC_ACQUIRE);
 	from_remote = (fin & SN_LEG_REMOTE_SET) && in->remote_port == rte_cpu_to_be_16(pi->sport) &&
-		addr_eq(pi->family, in->remote_addr, pi->src);
+		      addr_eq(pi->family, in->remote_addr, pi->src);
 	if (unlikely(pi->payload_len == SN_LATCH_LEN && payload[0] == SN_LATCH_MAGIC0) &&
 		sn_latch_parse(payload, pi->payload_len, &token)) {
 		relay_latch(w, m, pi, s, flow, li, fin, from_remote, token);
@@ -213,6 +213,12 @@ relay_one(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 	}
 	if (unlikely(pi->ttl <= 1)) {
 		dp_worker_drop(w, m, SN_DROP_TTL_EXPIRED);
+		return;
+	}
+	/* RFC 8200 section 8.1: an IPv6 UDP datagram without checksum is discarded */
+	if (unlikely(pi->family == SN_FAM_IPV6 &&
+		     ((const struct rte_udp_hdr *)(d + pi->l4_off))->dgram_cksum == 0)) {
+		dp_worker_drop(w, m, SN_DROP_BAD_UDP_HEADER);
 		return;
 	}
 	macw = __atomic_load_n(&dp.nh_mac[out->nh_idx], __ATOMIC_RELAXED);

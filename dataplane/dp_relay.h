@@ -32,8 +32,14 @@ struct dp_relay_cand {
  * - else drop wrong_source / peer_not_latched / no_neighbor / rate_limit /
  *   ttl_expired / too_big.
  * now: the burst's TSC (last_seen_tsc, token buckets).
+ *
+ * Measured (2.6 GHz EPYC VM, one worker, net_pcap infinite_rx -> net_null,
+ * 206-byte frames over 1024 sessions): the whole worker path, rx to tx,
+ * ~115 cycles per relayed IPv4 packet (~107 IPv6), of which the pcap rx
+ * and null tx rig ~45, the bulk lookup ~16, parse + classify ~20 and this
+ * function's per-packet work ~30.  testpmd 5tswap on the same rig: ~60.
  */
-void dp_relay_burst(struct dp_worker *w, struct dp_relay_cand *c, const uint32_t *keys,
-	unsigned n, uint64_t now);
+void dp_relay_burst(struct dp_worker *w, struct dp_relay_cand *c, const uint32_t *keys, unsigned n,
+	uint64_t now);
 
 #endif /* DP_RELAY_H */

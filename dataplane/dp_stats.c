@@ -12,7 +12,6 @@
 #include "dp_stats.h"
 #include "dp_types.h"
 
-
 struct sn_lcore_stats *
 dp_stats_page_init(unsigned slot, unsigned lcore_id, uint32_t role)
 {

@@ -22,17 +22,17 @@
  * RFC 8489 has the magic cookie.  RFC 8489 section 11 (backwards
  * compatibility): such a client gets MAPPED-ADDRESS, not the XOR form.
  */
-#define DP_STUN3489_TXID_OFF 4
-#define DP_STUN3489_TXID_LEN 16
-#define DP_STUN3489_RESPONSE_ADDRESS 0x0002 /* RFC 3489 section 11.2.2 */
-#define DP_STUN3489_CHANGE_REQUEST 0x0003   /* section 11.2.4 */
-#define DP_STUN3489_SOURCE_ADDRESS 0x0004   /* section 11.2.5 */
+#define DP_STUN3489_TXID_OFF	       4
+#define DP_STUN3489_TXID_LEN	       16
+#define DP_STUN3489_RESPONSE_ADDRESS   0x0002 /* RFC 3489 section 11.2.2 */
+#define DP_STUN3489_CHANGE_REQUEST     0x0003 /* section 11.2.4 */
+#define DP_STUN3489_SOURCE_ADDRESS     0x0004 /* section 11.2.5 */
 #define DP_STUN3489_CHANGE_REQUEST_LEN 4
-#define DP_STUN3489_CHANGE_FLAGS 0x06       /* change IP (0x04) | change port (0x02) */
-#define DP_STUN_ADDR_HLEN 4                 /* reserved, family, port */
-#define DP_STUN_ALIGN 4
-#define DP_STUN_TYPE_OFF 0
-#define DP_STUN_LEN_OFF 2
+#define DP_STUN3489_CHANGE_FLAGS       0x06 /* change IP (0x04) | change port (0x02) */
+#define DP_STUN_ADDR_HLEN	       4    /* reserved, family, port */
+#define DP_STUN_ALIGN		       4
+#define DP_STUN_TYPE_OFF	       0
+#define DP_STUN_LEN_OFF		       2
 
 static inline uint16_t
 rd16(const uint8_t *p)
@@ -111,10 +111,10 @@ classic_binding(const uint8_t *p, uint16_t len, const struct sn_pkt_info *pi, ui
 	wr16(resp + DP_STUN_TYPE_OFF, SN_STUN_BINDING_SUCCESS);
 	memcpy(resp + DP_STUN3489_TXID_OFF, p + DP_STUN3489_TXID_OFF, DP_STUN3489_TXID_LEN);
 	rlen = SN_STUN_HLEN;
-	rlen += put_addr_attr(resp + rlen, SN_STUN_ATTR_MAPPED_ADDRESS, pi->family, pi->src,
-		pi->sport);
-	rlen += put_addr_attr(resp + rlen, DP_STUN3489_SOURCE_ADDRESS, pi->family, pi->dst,
-		pi->dport);
+	rlen += put_addr_attr(
+		resp + rlen, SN_STUN_ATTR_MAPPED_ADDRESS, pi->family, pi->src, pi->sport);
+	rlen += put_addr_attr(
+		resp + rlen, DP_STUN3489_SOURCE_ADDRESS, pi->family, pi->dst, pi->dport);
 	wr16(resp + DP_STUN_LEN_OFF, (uint16_t)(rlen - SN_STUN_HLEN));
 	return (int)rlen;
 }
@@ -172,8 +172,8 @@ answer(struct rte_mbuf *m, const struct sn_pkt_info *pi, unsigned port_idx, cons
 		ih->payload_len = rte_cpu_to_be_16(udp_len);
 		ih->hop_limits = DP_ORIGIN_TTL;
 	}
-	uh->dgram_cksum = rte_cpu_to_be_16(sn_udp_csum(pi->family, pi->src, pi->dst,
-		(const uint8_t *)uh, udp_len));
+	uh->dgram_cksum = rte_cpu_to_be_16(
+		sn_udp_csum(pi->family, pi->src, pi->dst, (const uint8_t *)uh, udp_len));
 	m->ol_flags = 0;
 	return DP_V_TX;
 }
@@ -229,8 +229,8 @@ dp_stun_binding(struct rte_mbuf *m, const struct sn_pkt_info *pi, unsigned port_
 		return DP_V_PUNT;
 	}
 	memcpy(txid, msg.txid, sizeof(txid));
-	rlen = sn_stun_build_binding_success(resp, sizeof(resp), txid, pi->family, pi->src,
-		pi->sport, msg.has_fingerprint != 0);
+	rlen = sn_stun_build_binding_success(
+		resp, sizeof(resp), txid, pi->family, pi->src, pi->sport, msg.has_fingerprint != 0);
 	if (rlen < 0) {
 		*drop = SN_DROP_STUN_MALFORMED;
 		return DP_V_DROP;

@@ -29,7 +29,7 @@
  * *punt set (stun_other / udp_local); malformed STUN, responses and
  * indications return DP_V_DROP with *drop set.
  */
-enum dp_verdict dp_stun_binding(struct rte_mbuf *m, const struct sn_pkt_info *pi,
-	unsigned port_idx, enum sn_drop *drop, enum sn_punt *punt);
+enum dp_verdict dp_stun_binding(struct rte_mbuf *m, const struct sn_pkt_info *pi, unsigned port_idx,
+	enum sn_drop *drop, enum sn_punt *punt);
 
 #endif /* DP_STUN_H */

@@ -28,32 +28,33 @@
 #define RTE_LOGTYPE_DP RTE_LOGTYPE_USER1
 
 /* Worker loop (l3fwd): largest rx burst = the rte_hash bulk lookup limit. */
-#define DP_MAX_BURST 64
+#define DP_MAX_BURST	   64
 #define DP_PREFETCH_OFFSET 3
-#define DP_TX_BURST 32
-#define DP_TX_DRAIN_US 100 /* l3fwd's BURST_TX_DRAIN_US */
+#define DP_TX_BURST	   32
+#define DP_TX_DRAIN_US	   100 /* l3fwd's BURST_TX_DRAIN_US */
 
 /* Rings between workers and the main lcore (entries, powers of two). */
-#define DP_PUNT_RING_SIZE 1024  /* worker -> main: mbufs for the taps */
-#define DP_LATCH_RING_SIZE 256  /* worker -> main: struct dp_latch_evt */
-#define DP_EXC_RING_SIZE 1024   /* main -> worker: mbufs to send on a port
-				 * that has no transmit queue for the main lcore */
+#define DP_PUNT_RING_SIZE  1024 /* worker -> main: mbufs for the taps */
+#define DP_LATCH_RING_SIZE 256	/* worker -> main: struct dp_latch_evt */
+/* main -> worker: mbufs for a port that has no transmit queue for the main lcore */
+#define DP_EXC_RING_SIZE 1024
 
 #define DP_NO_QUEUE UINT16_MAX
-#define DP_NO_PORT UINT8_MAX
+#define DP_MAX_RXQ  64 /* rx queues one worker polls, over all ports */
+#define DP_NO_PORT  UINT8_MAX
 
 /* Stats page slots: main lcore first, then the workers in config order. */
-#define DP_STATS_SLOT_MAIN 0
+#define DP_STATS_SLOT_MAIN	0
 #define DP_STATS_SLOT_WORKER(w) (1u + (w))
 
 /* Neighbours: index into dp.nh_mac; DP_NH_NONE = no next hop assigned. */
-#define DP_NH_MAX 65535u
-#define DP_NH_NONE 0xffffu
-#define DP_NH_VALID (1ull << 63) /* dp.nh_mac[i]: bit 63 valid, bits 0..47 MAC */
+#define DP_NH_MAX      65535u
+#define DP_NH_NONE     0xffffu
+#define DP_NH_VALID    (1ull << 63) /* dp.nh_mac[i]: bit 63 valid, bits 0..47 MAC */
 #define DP_NH_MAC_MASK ((1ull << 48) - 1)
 
 /* Hop limit of packets the dataplane originates (STUN answers, ARP/ND). */
-#define DP_ORIGIN_TTL 64
+#define DP_ORIGIN_TTL	64
 #define DP_ND_HOP_LIMIT 255 /* RFC 4861 section 7.1.1 */
 
 /* Per-lcore counters, indexed like struct sn_lcore_stats.cnt. */
@@ -61,7 +62,7 @@ struct dp_counters {
 	uint64_t cnt[SN_CNT_MAX];
 };
 
-#define DP_CNT_EV(c, e) ((c)->cnt[SN_CNT_EVENT(SN_EV_##e)])
+#define DP_CNT_EV(c, e)	  ((c)->cnt[SN_CNT_EVENT(SN_EV_##e)])
 #define DP_CNT_PUNT(c, p) ((c)->cnt[SN_CNT_PUNT(p)])
 #define DP_CNT_DROP(c, d) ((c)->cnt[SN_CNT_DROP(d)])
 
@@ -77,7 +78,7 @@ struct dp_port {
 	char tap_name[16];
 	uint16_t port_id;  /* ethdev id of the port */
 	uint16_t tap_id;   /* ethdev id of its net_tap */
-	uint16_t nb_rxq;   /* rx queues: queue w belongs to worker w (w < nb_rxq) */
+	uint16_t nb_rxq;   /* rx queues: queue q belongs to worker q % n_workers */
 	uint16_t nb_txq;   /* tx queues: queue w belongs to worker w */
 	uint16_t main_txq; /* the main lcore's tx queue, or DP_NO_QUEUE */
 	uint16_t mtu;
@@ -85,8 +86,8 @@ struct dp_port {
 	bool has_gw_mac;
 	struct rte_ether_addr gw_mac;
 	struct sn_abi_addr gw4, gw6; /* family NONE: remotes are on-link */
-	int src4, src6;              /* addr index used as ARP/NS source, or -1 */
-	uint16_t static_nh;          /* neighbour entry holding gw_mac, or DP_NH_NONE */
+	int src4, src6;		     /* addr index used as ARP/NS source, or -1 */
+	uint16_t static_nh;	     /* neighbour entry holding gw_mac, or DP_NH_NONE */
 };
 
 /* A latch probe a worker accepted, handed to the main lcore (per-worker ring). */
@@ -95,10 +96,10 @@ struct dp_latch_evt {
 	uint32_t flow_id;
 	uint8_t leg;
 	uint8_t family; /* SN_FAM_* */
-	uint16_t port;  /* source UDP port, network order */
+	uint16_t port;	/* source UDP port, network order */
 	uint8_t addr[16];
 	struct rte_ether_addr mac; /* source MAC of the probe */
-	uint8_t port_idx;          /* dp port it arrived on */
+	uint8_t port_idx;	   /* dp port it arrived on */
 	uint8_t pad_;
 };
 
@@ -113,19 +114,20 @@ struct dp_local {
 
 /* One worker lcore.  Written only by its own lcore after launch. */
 struct dp_worker {
-	unsigned idx;      /* 0 .. n_workers-1: rx/tx queue id and RCU thread id */
+	unsigned idx; /* 0 .. n_workers-1: rx/tx queue id and RCU thread id */
 	unsigned lcore_id;
 	struct sn_lcore_stats *stats;
 	struct rte_ring *punt_ring;  /* worker -> main */
 	struct rte_ring *latch_ring; /* worker -> main */
 	struct rte_ring *exc_ring;   /* main -> worker (ports without a main txq) */
-	uint64_t drain_tsc;          /* DP_TX_DRAIN_US in TSC cycles */
+	uint64_t drain_tsc;	     /* DP_TX_DRAIN_US in TSC cycles */
 	uint64_t last_drain;
 	unsigned n_rx;
 	struct {
 		uint16_t port_id;
+		uint16_t queue;
 		uint8_t port_idx;
-	} rx[SN_MAX_PORTS];
+	} rx[DP_MAX_RXQ];
 	/* per burst: punted mbufs and drops waiting for a bulk free */
 	unsigned n_punt, n_free;
 	struct rte_mbuf *punt[DP_MAX_BURST];
@@ -143,11 +145,11 @@ struct dp_ctx {
 	struct rte_rcu_qsbr *rcu;
 	uint64_t tsc_hz;
 	uint32_t max_sessions;
-	uint16_t stun_port;            /* host order */
-	uint16_t relay_port_min;       /* host order */
-	uint16_t relay_port_max;       /* host order */
+	uint16_t stun_port;			  /* host order */
+	uint16_t relay_port_min;		  /* host order */
+	uint16_t relay_port_max;		  /* host order */
 	uint8_t port_of_ethdev[RTE_MAX_ETHPORTS]; /* ethdev id -> dp port index */
-	uint8_t addr_port[SN_MAX_ADDRS];  /* addr index -> dp port index */
+	uint8_t addr_port[SN_MAX_ADDRS];	  /* addr index -> dp port index */
 	uint8_t addr_family[SN_MAX_ADDRS];
 	uint8_t addr_bytes[SN_MAX_ADDRS][16];
 	struct dp_local local;

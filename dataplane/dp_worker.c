@@ -36,10 +36,10 @@ int
 dp_workers_init(void)
 {
 	char name[DP_RING_NAME_LEN];
-	unsigned i, p;
+	unsigned i, p, q;
 
-	dp.workers = rte_zmalloc("dp_workers", sizeof(struct dp_worker) * dp.n_workers,
-		RTE_CACHE_LINE_SIZE);
+	dp.workers = rte_zmalloc(
+		"dp_workers", sizeof(struct dp_worker) * dp.n_workers, RTE_CACHE_LINE_SIZE);
 	if (dp.workers == NULL)
 		return -ENOMEM;
 	for (i = 0; i < dp.n_workers; i++) {
@@ -60,14 +60,16 @@ dp_workers_init(void)
 		if (w->punt_ring == NULL || w->latch_ring == NULL || w->exc_ring == NULL)
 			return -ENOMEM;
 		for (p = 0; p < dp.n_ports; p++) {
-			if (i >= dp.ports[p].nb_rxq)
-				continue;
-			w->rx[w->n_rx].port_id = dp.ports[p].port_id;
-			w->rx[w->n_rx].port_idx = (uint8_t)p;
-			w->n_rx++;
+			for (q = i; q < dp.ports[p].nb_rxq; q += dp.n_workers) {
+				if (w->n_rx == DP_MAX_RXQ)
+					return -E2BIG;
+				w->rx[w->n_rx].port_id = dp.ports[p].port_id;
+				w->rx[w->n_rx].queue = (uint16_t)q;
+				w->rx[w->n_rx].port_idx = (uint8_t)p;
+				w->n_rx++;
+			}
 		}
-		w->stats = dp_stats_page_init(DP_STATS_SLOT_WORKER(i), w->lcore_id,
-			SN_ROLE_WORKER);
+		w->stats = dp_stats_page_init(DP_STATS_SLOT_WORKER(i), w->lcore_id, SN_ROLE_WORKER);
 	}
 	return 0;
 }
@@ -146,8 +148,8 @@ classify_ip(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *p
 
 /* One received burst from dp port port_idx. */
 static void
-worker_burst(struct dp_worker *w, unsigned port_idx, struct rte_mbuf **pkts, unsigned n,
-	uint64_t now)
+worker_burst(
+	struct dp_worker *w, unsigned port_idx, struct rte_mbuf **pkts, unsigned n, uint64_t now)
 {
 	struct sn_pkt_info pi[DP_MAX_BURST];
 	struct dp_relay_cand cand[DP_MAX_BURST];
@@ -246,8 +248,8 @@ dp_worker_main(void *arg)
 		if (unlikely(!rte_ring_empty(w->exc_ring)))
 			worker_exc_tx(w);
 		for (r = 0; r < w->n_rx; r++) {
-			unsigned n = rte_eth_rx_burst(w->rx[r].port_id, (uint16_t)w->idx, pkts,
-				(uint16_t)burst);
+			unsigned n = rte_eth_rx_burst(
+				w->rx[r].port_id, w->rx[r].queue, pkts, (uint16_t)burst);
 
 			if (n == 0)
 				continue;

@@ -37,10 +37,10 @@
 #include "dp_worker.h"
 #include "sn_addr.h"
 
-#define DP_PROG "sn-dataplane"
+#define DP_PROG		 "sn-dataplane"
 #define DP_MEMPOOL_CACHE 256
-#define DP_EXIT_USAGE 2
-#define DP_LOG_LINE 2048
+#define DP_EXIT_USAGE	 2
+#define DP_LOG_LINE	 2048
 
 struct dp_ctx dp;
 
@@ -84,7 +84,8 @@ hdr_fill(void)
 	h->n_ports = dp.n_ports;
 	h->n_lcores = 1 + dp.n_workers;
 	h->n_addrs = dp.n_addrs;
-	h->table_bytes = dp.flow_table_bytes + (uint64_t)dp.max_sessions * sizeof(struct sn_session);
+	h->table_bytes =
+		dp.flow_table_bytes + (uint64_t)dp.max_sessions * sizeof(struct sn_session);
 	for (i = 0; i < dp.n_ports; i++) {
 		struct sn_port_info *pi = &h->ports[i];
 
@@ -106,15 +107,17 @@ log_startup(bool huge)
 	size_t off = 0;
 	unsigned i;
 
-#define APPEND(...) \
-	(off += (size_t)snprintf(line + off, off < sizeof(line) ? sizeof(line) - off : 0, __VA_ARGS__))
+#define APPEND(...)               \
+	(off += (size_t)snprintf( \
+		 line + off, off < sizeof(line) ? sizeof(line) - off : 0, __VA_ARGS__))
 	APPEND("up: generation %" PRIu64 "; ports", dp.generation);
 	for (i = 0; i < dp.n_ports; i++) {
 		const struct dp_port *p = &dp.ports[i];
 
-		APPEND(" %s=%s mac " RTE_ETHER_ADDR_PRT_FMT " rxq %u txq %u%s tap %s mtu %u", p->name,
-			dp.cfg.ports[i].device, RTE_ETHER_ADDR_BYTES(&p->mac), p->nb_rxq, p->nb_txq,
-			p->main_txq == DP_NO_QUEUE ? " (exc via worker 0)" : "", p->tap_name, p->mtu);
+		APPEND(" %s=%s mac " RTE_ETHER_ADDR_PRT_FMT " rxq %u txq %u%s tap %s mtu %u",
+			p->name, dp.cfg.ports[i].device, RTE_ETHER_ADDR_BYTES(&p->mac), p->nb_rxq,
+			p->nb_txq, p->main_txq == DP_NO_QUEUE ? " (exc via worker 0)" : "",
+			p->tap_name, p->mtu);
 	}
 	APPEND("; addresses");
 	for (i = 0; i < dp.n_addrs; i++)
@@ -130,6 +133,43 @@ log_startup(bool huge)
 		dp.relay_port_max);
 #undef APPEND
 	RTE_LOG(INFO, DP, "%s\n", line);
+}
+
+/*
+ * Data room of an mbuf: one frame of the largest port MTU (plus Ethernet
+ * header, one VLAN tag and FCS) in a single segment after the headroom;
+ * never less than DPDK's default.
+ */
+static uint16_t
+mbuf_data_room(void)
+{
+	unsigned i, mtu = 0, room;
+
+	for (i = 0; i < dp.cfg.n_ports; i++)
+		mtu = RTE_MAX(mtu, (unsigned)dp.cfg.ports[i].mtu);
+	room = RTE_PKTMBUF_HEADROOM + mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
+	return (uint16_t)RTE_MAX(room, (unsigned)RTE_MBUF_DEFAULT_BUF_SIZE);
+}
+
+/*
+ * Warn when the pool cannot cover what the queues, rings and per-lcore
+ * caches can hold at once (rx starves silently otherwise).
+ */
+static void
+mbufs_check(void)
+{
+	uint64_t need = (uint64_t)(1 + dp.n_workers) * DP_MEMPOOL_CACHE +
+			(uint64_t)dp.n_workers * (DP_PUNT_RING_SIZE + DP_EXC_RING_SIZE);
+	unsigned i;
+
+	for (i = 0; i < dp.n_ports; i++)
+		need += (uint64_t)dp.ports[i].nb_rxq * dp.cfg.ports[i].rx_desc +
+			(uint64_t)dp.ports[i].nb_txq * dp.cfg.ports[i].tx_desc + 2u * DP_TAP_DESC;
+	if (need > dp.cfg.dp.mbufs)
+		RTE_LOG(WARNING, DP,
+			"[dataplane] mbufs = %u, but queues, rings and caches can hold "
+			"%" PRIu64 ": raise mbufs\n",
+			dp.cfg.dp.mbufs, need);
 }
 
 /* Everything between EAL init and launching the workers. */
@@ -152,7 +192,7 @@ dp_init(void)
 		}
 	}
 	dp.pool = rte_pktmbuf_pool_create("dp_mbufs", dp.cfg.dp.mbufs, DP_MEMPOOL_CACHE, 0,
-		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+		mbuf_data_room(), (int)rte_socket_id());
 	if (dp.pool == NULL) {
 		RTE_LOG(ERR, DP, "mbuf pool (%u): %s\n", dp.cfg.dp.mbufs, rte_strerror(rte_errno));
 		return -ENOMEM;
@@ -178,6 +218,7 @@ dp_init(void)
 		ret = dp_punt_init();
 	if (ret != 0)
 		return ret;
+	mbufs_check();
 	dp_stats_page_init(DP_STATS_SLOT_MAIN, rte_lcore_id(), SN_ROLE_MAIN);
 	hdr_fill();
 	return 0;
@@ -223,7 +264,8 @@ main(int argc, char **argv)
 	}
 	ret = rte_eal_init(ea->argc, ea->argv);
 	if (ret < 0) {
-		fprintf(stderr, DP_PROG ": EAL initialisation failed (see the EAL messages above)\n");
+		fprintf(stderr,
+			DP_PROG ": EAL initialisation failed (see the EAL messages above)\n");
 		return EXIT_FAILURE;
 	}
 	signals_init();
