@@ -257,6 +257,7 @@ session_install(const struct sn_cmd *c, uint8_t fam, uint64_t now)
 	s->tb_last_tsc = now;
 	s->last_seen_tsc = now;
 	__atomic_store_n(&s->state, SN_SESS_ACTIVE, __ATOMIC_RELEASE);
+	DP_TSAN_RELEASE(s);
 
 	for (i = 0; i < DP_LEGS; i++) {
 		uint32_t key = dp_flow_key(

@@ -194,6 +194,7 @@ relay_one(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 	unsigned eg;
 	bool from_remote;
 
+	DP_TSAN_ACQUIRE(s);
 	fin = __atomic_load_n(&in->flags, __ATOMIC_ACQUIRE);
 	from_remote = (fin & SN_LEG_REMOTE_SET) && in->remote_port == rte_cpu_to_be_16(pi->sport) &&
 		      addr_eq(pi->family, in->remote_addr, pi->src);
