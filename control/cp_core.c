@@ -767,12 +767,22 @@ cp_core_add(struct cp_core *c, const struct cp_session_spec *spec, uint64_t conn
 	return 0;
 }
 
+/* qsort comparator for flow ids. */
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 int
 cp_core_del(struct cp_core *c, const uint32_t *ids, size_t n, uint64_t conn_id, json_t *req_id,
 	char *err, size_t errlen)
 {
 	struct cp_session *sess;
 	struct cp_waiter *w;
+	uint32_t *sorted;
 	size_t i;
 
 	w = waiter_new(c, CP_W_DEL, conn_id, req_id, CP_ADD_TIMEOUT_MS);
@@ -781,14 +791,26 @@ cp_core_del(struct cp_core *c, const uint32_t *ids, size_t n, uint64_t conn_id, 
 		return -ENOMEM;
 	}
 	w->errors = json_array();
+	/* Sorted copy: an id named twice is deleted once, with or without a dataplane. */
+	sorted = malloc(n * sizeof(*sorted) + 1);
+	if (sorted == NULL) {
+		waiter_free(c, w);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(sorted, ids, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_u32);
 	for (i = 0; i < n; i++) {
-		sess = cp_sessions_find(&c->sess, ids[i]);
+		if (i > 0 && sorted[i] == sorted[i - 1])
+			continue;
+		sess = cp_sessions_find(&c->sess, sorted[i]);
 		if (sess == NULL) {
-			json_array_append_new(w->errors, json_integer(ids[i]));
+			json_array_append_new(w->errors, json_integer(sorted[i]));
 			continue;
 		}
 		session_delete(c, sess, w);
 	}
+	free(sorted);
 	w->sealed = true;
 	cp_mbox_flush(&c->mbox);
 	waiter_check(c, w);

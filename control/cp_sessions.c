@@ -363,6 +363,12 @@ leg_reserve(struct cp_sessions *s, unsigned i, unsigned idx, uint16_t *port, con
 		snprintf(err, errlen, "%s_local: port %u is the STUN port", cp_leg_name(i), *port);
 		return -EINVAL;
 	}
+	/* The fast path relays only the configured range: refuse what it would refuse. */
+	if (!port_in_range(s, *port)) {
+		snprintf(err, errlen, "%s_local: port %u is outside the relay range %u-%u",
+			cp_leg_name(i), *port, s->port_min, s->port_max);
+		return -EINVAL;
+	}
 	if (other != NULL && *other == ep_key(idx, *port)) {
 		snprintf(err, errlen, "%s_local: %s is also leg a's local endpoint", cp_leg_name(i),
 			sn_endpoint_fmt(&s->addrs[idx], *port, ep, sizeof(ep)));

@@ -149,11 +149,17 @@ test_explicit_endpoints(void **state)
 	assert_non_null(strstr(err, "session 0"));
 
 	/* Both legs on one endpoint. */
-	sp.leg[0].local_port = 40000;
-	sp.leg[1].local_port = 40000;
+	sp.leg[0].local_port = T_PORT_MIN + 5;
+	sp.leg[1].local_port = T_PORT_MIN + 5;
 	assert_int_equal(
 		cp_sessions_create(&t->s, &sp, t_now_ns, &x, err, sizeof(err)), -EADDRINUSE);
 	assert_non_null(strstr(err, "b_local"));
+
+	/* Outside the relay range: the fast path would never relay it. */
+	sp.leg[0].local_port = 40000;
+	sp.leg[1].local_port = 0;
+	assert_int_equal(cp_sessions_create(&t->s, &sp, t_now_ns, &x, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "outside the relay range"));
 
 	/* Not an appliance address; STUN port; family mismatch. */
 	spec_v4(&sp, 5000, 6000);
