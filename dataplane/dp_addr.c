@@ -56,9 +56,11 @@ void
 dp_addr_init(void)
 {
 	struct dp_local *l = &dp.local;
-	unsigned i;
+	unsigned i, h;
 
 	memset(l, 0, sizeof(*l));
+	for (h = 0; h < DP_LOCAL_SLOTS; h++)
+		l->v4[h].idx = l->v6[h].idx = DP_LOCAL_NONE;
 	dp.n_addrs = dp.cfg.n_addrs;
 	for (i = 0; i < dp.cfg.n_addrs; i++) {
 		const struct sn_addr_info *ai = &dp.cfg.addrs[i];
@@ -67,11 +69,29 @@ dp_addr_init(void)
 		dp.addr_family[i] = ai->addr.family;
 		memcpy(dp.addr_bytes[i], ai->addr.bytes, sizeof(dp.addr_bytes[i]));
 		if (ai->addr.family == SN_FAM_IPV4) {
-			memcpy(&l->v4[l->n4], ai->addr.bytes, sizeof(l->v4[0]));
-			l->idx4[l->n4++] = (uint8_t)i;
+			uint32_t a;
+
+			memcpy(&a, ai->addr.bytes, sizeof(a));
+			for (h = dp_local_hash4(a); l->v4[h].idx != DP_LOCAL_NONE;
+				h = (h + 1) & (DP_LOCAL_SLOTS - 1))
+				if (l->v4[h].addr == a)
+					break; /* a duplicate: the first index answers */
+			if (l->v4[h].idx == DP_LOCAL_NONE) {
+				l->v4[h].addr = a;
+				l->v4[h].idx = i;
+			}
 		} else {
-			memcpy(l->v6[l->n6], ai->addr.bytes, sizeof(l->v6[0]));
-			l->idx6[l->n6++] = (uint8_t)i;
+			uint64_t a[2];
+
+			memcpy(a, ai->addr.bytes, sizeof(a));
+			for (h = dp_local_hash6(a); l->v6[h].idx != DP_LOCAL_NONE;
+				h = (h + 1) & (DP_LOCAL_SLOTS - 1))
+				if (l->v6[h].addr[0] == a[0] && l->v6[h].addr[1] == a[1])
+					break;
+			if (l->v6[h].idx == DP_LOCAL_NONE) {
+				memcpy(l->v6[h].addr, a, sizeof(a));
+				l->v6[h].idx = i;
+			}
 		}
 	}
 }

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_mbuf.h>
 #include <rte_pci.h>
 
 #include "dp_eal.h"
+#include "dp_flow.h"
 
 #define MEMINFO_PATH "/proc/meminfo"
 #define MOUNTS_PATH  "/proc/mounts"
@@ -19,6 +21,11 @@
 #define KB_PER_MB    1024ull
 #define LINE_MAX_LEN 512
 #define LCORES_OPT   "--lcores"
+/* huge = auto: hugepage memory the process needs beyond mbufs and the flow
+ * table (EAL, rings, queues, tables), and the mbuf overhead beyond its
+ * data room (mbuf header, mempool object header, cache alignment) */
+#define HUGE_SLACK_MB	     128ull
+#define MBUF_OVERHEAD_BYTES  256ull
 
 /* Append one argument (printf-style). */
 static int
@@ -68,9 +75,28 @@ dp_eal_dev_name(const char *device, char *name, size_t len)
 		rte_pci_device_name(&pa, name, len);
 }
 
-/* hugetlbfs mounted and HugePages_Free * Hugepagesize >= mem_mb? */
+/*
+ * Hugepage memory (MB) sn-dataplane allocates for config c: the mbuf pool,
+ * the flow table and HUGE_SLACK_MB for the rest.  EAL maps hugepages on
+ * demand, so this (not mem_mb, the --no-huge size) is what must be free.
+ */
+static unsigned long long
+huge_need_mb(const struct sn_config *c)
+{
+	unsigned long long b;
+
+	b = (unsigned long long)c->dp.mbufs * (RTE_MBUF_DEFAULT_BUF_SIZE + MBUF_OVERHEAD_BYTES) +
+	    dp_flow_mem_size((uint64_t)c->dp.max_sessions * DP_FLOW_KEYS_PER_SESSION);
+	return (b + KB_PER_MB * KB_PER_MB - 1) / (KB_PER_MB * KB_PER_MB) + HUGE_SLACK_MB;
+}
+
+/*
+ * hugetlbfs mounted and HugePages_Free * Hugepagesize >= need_mb?  (Not
+ * >= mem_mb: with all pages reserved for exactly mem_mb, one page held by
+ * any other process would silently put the dataplane on 4 KB pages.)
+ */
 static bool
-huge_available(unsigned mem_mb)
+huge_available(unsigned long long need_mb)
 {
 	char line[LINE_MAX_LEN];
 	unsigned long long free_pages = 0, page_kb = 0;
@@ -98,7 +124,7 @@ huge_available(unsigned mem_mb)
 		sscanf(line, "Hugepagesize: %llu kB", &page_kb);
 	}
 	fclose(f);
-	return free_pages * page_kb >= (unsigned long long)mem_mb * KB_PER_MB;
+	return free_pages * page_kb >= need_mb * KB_PER_MB;
 }
 
 /* Split dp.eal_args on blanks (no quoting: EAL arguments have no spaces). */
@@ -171,7 +197,7 @@ dp_eal_build(const struct sn_config *c, int n_extra, char **extra, struct dp_eal
 	ret |= arg_add(a, "%s", c->dp.file_prefix);
 
 	a->huge = c->dp.huge == SN_HUGE_ON ||
-		  (c->dp.huge == SN_HUGE_AUTO && huge_available(c->dp.mem_mb));
+		  (c->dp.huge == SN_HUGE_AUTO && huge_available(huge_need_mb(c)));
 	if (a->huge) {
 		ret |= arg_add(a, "--huge-unlink");
 	} else {

@@ -1,79 +1,148 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Creation of the relay flow table (layout and rules in dp_flow.h).
+ * The relay flow table: creation and the writer side (layout and rules in
+ * dp_flow.h).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
 #include <rte_errno.h>
-#include <rte_hash.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
 #include "dp_flow.h"
 #include "dp_types.h"
 
-#define DP_FLOW_KEYS_PER_SESSION 2
-#define DP_FLOW_MIN_ENTRIES	 64
+#define DP_FLOW_LOAD_DIV	 2 /* entries >= 2 x keys: load <= 50% */
+#define DP_FLOW_MIN_BUCKETS	 8
 
-/* Key compare for 4-byte keys (rte_hash would call memcmp()). 0 when equal. */
-static int
-key_cmp(const void *a, const void *b, size_t len)
+static uint64_t
+buckets_for(uint64_t keys)
 {
-	uint32_t x, y;
+	uint64_t n = rte_align64pow2(keys * DP_FLOW_LOAD_DIV) / DP_FLOW_BUCKET_ENTRIES;
 
-	RTE_SET_USED(len);
-	memcpy(&x, a, sizeof(x));
-	memcpy(&y, b, sizeof(y));
-	return x != y;
+	return n < DP_FLOW_MIN_BUCKETS ? DP_FLOW_MIN_BUCKETS : n;
 }
 
-static size_t
-heap_bytes(int socket)
+size_t
+dp_flow_mem_size(uint64_t keys)
 {
-	struct rte_malloc_socket_stats st;
+	return (size_t)buckets_for(keys) * sizeof(struct dp_flow_bucket);
+}
 
-	if (rte_malloc_get_socket_stats(socket, &st) != 0)
-		return 0;
-	return st.heap_allocsz_bytes;
+void
+dp_flow_table_init(struct dp_flow_table *t, void *mem, uint64_t keys)
+{
+	t->b = mem;
+	t->mask = (uint32_t)(buckets_for(keys) - 1);
+	t->count = 0;
+	t->capacity = (uint32_t)keys;
+}
+
+/* Entry number g (over the whole table, wrapping). */
+static inline uint64_t *
+slot(struct dp_flow_table *t, uint64_t g)
+{
+	uint64_t n = ((uint64_t)t->mask + 1) * DP_FLOW_BUCKET_ENTRIES;
+
+	g &= n - 1;
+	return &t->b[g / DP_FLOW_BUCKET_ENTRIES].e[g % DP_FLOW_BUCKET_ENTRIES];
+}
+
+static inline uint64_t
+chain_start(const struct dp_flow_table *t, uint32_t key)
+{
+	return (uint64_t)(dp_flow_hash(key) & t->mask) * DP_FLOW_BUCKET_ENTRIES;
 }
 
 /*
- * Entries = 2 * max_sessions; the extendable bucket table
- * (RTE_HASH_EXTRA_FLAGS_EXT_TABLE) guarantees that all of them fit, so an
- * add fails only when the table really is full.  The memory is measured
- * as the heap growth across rte_hash_create().
+ * The first tombstone or empty entry of key's chain goes to key, after
+ * checking the chain up to its first empty entry for key itself.  One
+ * release store publishes key and data together (and everything the
+ * writer stored before, e.g. the session slot).
+ */
+int
+dp_flow_insert(struct dp_flow_table *t, uint32_t key, uint32_t data)
+{
+	uint64_t g0 = chain_start(t, key), g, free_g = UINT64_MAX;
+	uint64_t n = (uint64_t)DP_FLOW_MAX_PROBE * DP_FLOW_BUCKET_ENTRIES;
+
+	if (key == DP_FLOW_EMPTY || key == DP_FLOW_TOMBSTONE || !(key & DP_FLOW_KEY_VALID))
+		return -EINVAL;
+	for (g = g0; g < g0 + n; g++) {
+		uint32_t k = (uint32_t)*slot(t, g);
+
+		if (k == key)
+			return -EEXIST;
+		if (k == DP_FLOW_TOMBSTONE || k == DP_FLOW_EMPTY) {
+			if (free_g == UINT64_MAX)
+				free_g = g;
+			if (k == DP_FLOW_EMPTY)
+				break;
+		}
+	}
+	if (free_g == UINT64_MAX)
+		return -ENOSPC;
+	__atomic_store_n(slot(t, free_g), ((uint64_t)data << DP_FLOW_DATA_SHIFT) | key,
+		__ATOMIC_RELEASE);
+	t->count++;
+	return 0;
+}
+
+/*
+ * Key's entry becomes a tombstone, or empty when the next entry is empty
+ * (no chain can pass it then), and so do the tombstones right before it.
+ */
+int
+dp_flow_delete(struct dp_flow_table *t, uint32_t key)
+{
+	uint64_t g0 = chain_start(t, key), g;
+	uint64_t n = (uint64_t)DP_FLOW_MAX_PROBE * DP_FLOW_BUCKET_ENTRIES;
+
+	for (g = g0; g < g0 + n; g++) {
+		uint32_t k = (uint32_t)*slot(t, g);
+
+		if (k == DP_FLOW_EMPTY)
+			return -ENOENT;
+		if (k != key)
+			continue;
+		t->count--;
+		if ((uint32_t)*slot(t, g + 1) != DP_FLOW_EMPTY) {
+			__atomic_store_n(slot(t, g), (uint64_t)DP_FLOW_TOMBSTONE, __ATOMIC_RELEASE);
+			return 0;
+		}
+		do {
+			__atomic_store_n(slot(t, g), (uint64_t)DP_FLOW_EMPTY, __ATOMIC_RELEASE);
+			g--;
+		} while ((uint32_t)*slot(t, g) == DP_FLOW_TOMBSTONE);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Buckets: entries = the power of two >= 2 x 2 x max_sessions (load <=
+ * 50%), 8 per bucket: 32 bytes per session at 2^k sessions.  Hugepage
+ * memory from the DPDK heap on the main lcore's socket.
  */
 int
 dp_flow_init(uint32_t max_sessions)
 {
-	struct rte_hash_parameters hp = {
-		.name = "dp_flows",
-		.key_len = sizeof(uint32_t),
-		.hash_func = rte_hash_crc,
-		.hash_func_init_val = DP_FLOW_HASH_INIT,
-		.socket_id = (int)rte_socket_id(),
-		.extra_flag =
-			RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-	uint64_t entries = (uint64_t)max_sessions * DP_FLOW_KEYS_PER_SESSION;
-	size_t before, after;
+	static struct dp_flow_table table;
+	uint64_t keys = (uint64_t)max_sessions * DP_FLOW_KEYS_PER_SESSION;
+	size_t sz = dp_flow_mem_size(keys);
+	void *mem;
 
-	if (entries < DP_FLOW_MIN_ENTRIES)
-		entries = DP_FLOW_MIN_ENTRIES;
-	if (entries > RTE_HASH_ENTRIES_MAX)
+	if (keys > UINT32_MAX / DP_FLOW_LOAD_DIV)
 		return -E2BIG;
-	hp.entries = (uint32_t)entries;
-	before = heap_bytes(hp.socket_id);
-	dp.flows = rte_hash_create(&hp);
-	if (dp.flows == NULL) {
-		RTE_LOG(ERR, DP, "flow table (%" PRIu64 " entries): %s\n", entries,
-			rte_strerror(rte_errno));
-		return -rte_errno ? -rte_errno : -ENOMEM;
+	mem = rte_zmalloc_socket("dp_flows", sz, RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+	if (mem == NULL) {
+		RTE_LOG(ERR, DP, "flow table (%zu bytes): out of memory\n", sz);
+		return -ENOMEM;
 	}
-	rte_hash_set_cmp_func(dp.flows, key_cmp);
-	after = heap_bytes(hp.socket_id);
-	dp.flow_table_bytes = after > before ? after - before : 0;
+	dp_flow_table_init(&table, mem, keys);
+	dp.flows = &table;
+	dp.flow_table_bytes = sz;
 	return 0;
 }

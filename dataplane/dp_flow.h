@@ -51,6 +51,7 @@
 #define DP_FLOW_BUCKET_ENTRIES	8 /* 8 x 8 bytes = one cache line */
 #define DP_FLOW_MAX_PROBE	16 /* buckets an insert or a lookup may visit */
 #define DP_FLOW_MISS		UINT32_MAX /* dp_flow_lookup(): no such key */
+#define DP_FLOW_KEYS_PER_SESSION 2 /* one per leg */
 
 /* One bucket: one cache line. */
 struct dp_flow_bucket {

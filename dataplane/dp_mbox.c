@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
-#include <rte_hash.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
@@ -27,11 +26,10 @@
 #define DP_LATCH_BURST	 32
 #define DP_TB_BURST_DIV	 10   /* default bucket depth: 100 ms of rate */
 #define DP_TB_MIN_BURST	 2048 /* ... but at least one large datagram */
-#define DP_NO_POS	 (-1)
 #define DP_LEGS		 2
 
 enum reclaim_kind {
-	RC_SESSION = 1, /* free key slots and the session slot */
+	RC_SESSION = 1, /* free the session slot */
 	RC_RELATCH = 2, /* write a re-latched remote */
 };
 
@@ -39,7 +37,6 @@ struct reclaim {
 	uint64_t token; /* rte_rcu_qsbr_start() after unpublishing */
 	uint32_t flow_id;
 	uint8_t kind;
-	int32_t pos[DP_LEGS];	/* RC_SESSION: key positions, or DP_NO_POS */
 	struct dp_latch_evt ev; /* RC_RELATCH */
 };
 
@@ -69,7 +66,6 @@ rc_push(uint8_t kind, uint32_t flow)
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
 	r->flow_id = flow;
-	r->pos[0] = r->pos[1] = DP_NO_POS;
 	mb.head++;
 	return r;
 }
@@ -173,10 +169,9 @@ add_validate(const struct sn_cmd *c, uint8_t *family)
 		return -EINVAL;
 	for (i = 0; i < DP_LEGS; i++) {
 		uint32_t key = spec_key(cs->leg[i].local_addr_idx, cs->leg[i].local_port);
-		void *data;
+		uint32_t data = dp_flow_lookup(dp.flows, key);
 
-		if (rte_hash_lookup_with_hash_data(dp.flows, &key, dp_flow_hash(key), &data) >= 0 &&
-			((uintptr_t)data >> DP_FLOW_DATA_FLOW_SHIFT) != c->flow_id)
+		if (data != DP_FLOW_MISS && (data >> DP_FLOW_DATA_FLOW_SHIFT) != c->flow_id)
 			return -EEXIST;
 	}
 	*family = fam;
@@ -191,13 +186,9 @@ session_unpublish(uint32_t f)
 	struct reclaim *r = rc_push(RC_SESSION, f);
 	unsigned i;
 
-	for (i = 0; i < DP_LEGS; i++) {
-		uint32_t key = dp_flow_key(
-			s->leg[i].local_addr_idx, rte_be_to_cpu_16(s->leg[i].local_port));
-		int32_t pos = rte_hash_del_key_with_hash(dp.flows, &key, dp_flow_hash(key));
-
-		r->pos[i] = pos >= 0 ? pos : DP_NO_POS;
-	}
+	for (i = 0; i < DP_LEGS; i++)
+		dp_flow_delete(dp.flows,
+			dp_flow_key(s->leg[i].local_addr_idx, rte_be_to_cpu_16(s->leg[i].local_port)));
 	__atomic_store_n(&s->state, SN_SESS_DELETING, __ATOMIC_RELEASE);
 	r->token = rte_rcu_qsbr_start(dp.rcu);
 	dp.shm.hdr->sessions_active--;
@@ -257,14 +248,12 @@ session_install(const struct sn_cmd *c, uint8_t fam, uint64_t now)
 	s->tb_last_tsc = now;
 	s->last_seen_tsc = now;
 	__atomic_store_n(&s->state, SN_SESS_ACTIVE, __ATOMIC_RELEASE);
-	DP_TSAN_RELEASE(s);
 
 	for (i = 0; i < DP_LEGS; i++) {
 		uint32_t key = dp_flow_key(
 			s->leg[i].local_addr_idx, rte_be_to_cpu_16(s->leg[i].local_port));
 
-		ret = rte_hash_add_key_with_hash_data(
-			dp.flows, &key, dp_flow_hash(key), (void *)dp_flow_data(f, i));
+		ret = dp_flow_insert(dp.flows, key, dp_flow_data(f, i));
 		if (ret == 0)
 			continue;
 		if (i == 0) { /* nothing was visible to workers */
@@ -510,7 +499,7 @@ latch_poll(void)
 static unsigned
 reclaim_poll(void)
 {
-	unsigned done = 0, i;
+	unsigned done = 0;
 
 	while (rc_queued() > 0) {
 		struct reclaim *r = &mb.q[mb.tail & (DP_RECLAIM_SLOTS - 1)];
@@ -518,9 +507,6 @@ reclaim_poll(void)
 		if (rte_rcu_qsbr_check(dp.rcu, r->token, false) != 1)
 			break;
 		if (r->kind == RC_SESSION) {
-			for (i = 0; i < DP_LEGS; i++)
-				if (r->pos[i] != DP_NO_POS)
-					rte_hash_free_key_with_position(dp.flows, r->pos[i]);
 			session_clear(&dp.sessions[r->flow_id]);
 		} else {
 			struct sn_session *s;

@@ -6,12 +6,12 @@
  *
  * Publication protocol (what workers may rely on):
  * - SESSION_ADD writes the session slot while no key maps to it, sets
- *   state ACTIVE (release) and then adds the two keys (rte_hash lock-free
- *   add: release).  A flow id still ACTIVE is first unpublished (below) and
+ *   state ACTIVE (release) and then adds the two keys (dp_flow_insert():
+ *   one release store per key).  A flow id still ACTIVE is first unpublished (below) and
  *   the command waits, unconsumed, until the slot is free again.
  * - SESSION_DEL / replace delete both keys, mark the slot DELETING and
  *   queue it; after an rte_rcu_qsbr grace period (every worker reported a
- *   quiescent state) the key slots are freed, the neighbour references
+ *   quiescent state, so none still holds the flow id) the neighbour references
  *   dropped and the slot zeroed (FREE).
  * - A latch on a leg without a remote writes remote and nh_idx, then sets
  *   SN_LEG_REMOTE_SET | SN_LEG_LATCHED (release).  A re-latch (NAT

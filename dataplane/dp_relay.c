@@ -13,7 +13,6 @@
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
-#include <rte_hash.h>
 #include <rte_ip.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
@@ -179,10 +178,10 @@ rewrite_ipv6(uint8_t *d, const struct sn_pkt_info *pi, const struct sn_leg *out)
 }
 
 static inline void
-relay_one(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi, uintptr_t data,
+relay_one(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi, uint32_t data,
 	uint64_t now)
 {
-	uint32_t flow = (uint32_t)(data >> DP_FLOW_DATA_FLOW_SHIFT);
+	uint32_t flow = data >> DP_FLOW_DATA_FLOW_SHIFT;
 	unsigned li = (unsigned)(data & DP_FLOW_DATA_LEG_MASK);
 	struct sn_session *s = &dp.sessions[flow];
 	const struct sn_leg *in = &s->leg[li], *out = &s->leg[li ^ 1];
@@ -194,7 +193,6 @@ relay_one(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 	unsigned eg;
 	bool from_remote;
 
-	DP_TSAN_ACQUIRE(s);
 	fin = __atomic_load_n(&in->flags, __ATOMIC_ACQUIRE);
 	from_remote = (fin & SN_LEG_REMOTE_SET) && in->remote_port == rte_cpu_to_be_16(pi->sport) &&
 		      addr_eq(pi->family, in->remote_addr, pi->src);
@@ -260,33 +258,36 @@ relay_one(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 }
 
 void
-dp_relay_burst(struct dp_worker *w, struct dp_relay_cand *c, const uint32_t *keys, unsigned n,
-	uint64_t now)
+dp_relay_lookup(struct dp_stage *st)
 {
-	const void *kp[DP_MAX_BURST];
-	hash_sig_t sig[DP_MAX_BURST];
-	void *data[DP_MAX_BURST];
-	uint64_t hits = 0;
+	const struct dp_flow_table *t = dp.flows;
 	unsigned i;
 
-	for (i = 0; i < n; i++) {
-		kp[i] = &keys[i];
-		sig[i] = dp_flow_hash(keys[i]);
-	}
-	rte_hash_lookup_with_hash_bulk_data(dp.flows, kp, sig, n, &hits, data);
-	for (i = 0; i < n; i++) {
-		if (hits & (1ull << i)) {
-			const struct sn_session *s =
-				&dp.sessions[(uintptr_t)data[i] >> DP_FLOW_DATA_FLOW_SHIFT];
+	for (i = 0; i < st->n; i++) {
+		struct dp_relay_cand *c = &st->c[i];
+
+		c->data = dp_flow_lookup_at(t, c->bucket, c->key);
+		if (likely(c->data != DP_FLOW_MISS)) {
+			const struct sn_session *s = &dp.sessions[c->data >> DP_FLOW_DATA_FLOW_SHIFT];
 
 			rte_prefetch0(s);
-			rte_prefetch0(&s->pkts);
+			__builtin_prefetch(&s->pkts, 1, 3); /* rte_prefetch0_write() */
 		}
 	}
-	for (i = 0; i < n; i++) {
-		if (!(hits & (1ull << i)))
-			dp_worker_drop(w, c[i].m, SN_DROP_NO_SESSION);
+}
+
+void
+dp_relay_run(struct dp_worker *w, struct dp_stage *st, uint64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < st->n; i++) {
+		const struct dp_relay_cand *c = &st->c[i];
+
+		if (unlikely(c->data == DP_FLOW_MISS))
+			dp_worker_drop(w, c->m, SN_DROP_NO_SESSION);
 		else
-			relay_one(w, c[i].m, c[i].pi, (uintptr_t)data[i], now);
+			relay_one(w, c->m, c->pi, c->data, now);
 	}
+	st->n = 0;
 }

@@ -9,17 +9,21 @@
 
 #include <rte_mbuf.h>
 
+#include "dp_flow.h"
 #include "dp_types.h"
 
-/* One packet waiting for the bulk flow lookup. */
-struct dp_relay_cand {
-	struct rte_mbuf *m;
-	const struct sn_pkt_info *pi;
-};
+/*
+ * Pipeline stage 2: look up every candidate of st (keys and buckets
+ * computed, buckets prefetched by stage 1, the classifier) into c[i].data
+ * and prefetch both cache lines of every session hit.  The caller must not
+ * report an RCU quiescent state before it has run stage 3 on st: the flow
+ * ids in st are references.
+ */
+void dp_relay_lookup(struct dp_stage *st);
 
 /*
- * Look up n (<= DP_MAX_BURST) UDP datagrams addressed to relay ports, keys
- * precomputed (dp_flow_key()), in one rte_hash bulk lookup, then for each:
+ * Pipeline stage 3: relay the n (<= DP_MAX_BURST) looked-up UDP datagrams
+ * addressed to relay ports of st, then st->n = 0.  For each:
  * - no session: drop no_session;
  * - a latch probe (sn_relay.h) with the session token on a leg that may
  *   latch (SN_LEG_LATCH, or no remote yet) from a new source: a
@@ -31,15 +35,10 @@ struct dp_relay_cand {
  *   checksum), counted in the session's counter line and sent;
  * - else drop wrong_source / peer_not_latched / no_neighbor / rate_limit /
  *   ttl_expired / too_big.
- * now: the burst's TSC (last_seen_tsc, token buckets).
+ * now: the poll's TSC (last_seen_tsc, token buckets).
  *
- * Measured (2.6 GHz EPYC VM, one worker, net_pcap infinite_rx -> net_null,
- * 206-byte frames over 1024 sessions): the whole worker path, rx to tx,
- * ~115 cycles per relayed IPv4 packet (~107 IPv6), of which the pcap rx
- * and null tx rig ~45, the bulk lookup ~16, parse + classify ~20 and this
- * function's per-packet work ~30.  testpmd 5tswap on the same rig: ~60.
+ * Measured: see scripts/bench and the figures in dataplane/README.md.
  */
-void dp_relay_burst(struct dp_worker *w, struct dp_relay_cand *c, const uint32_t *keys, unsigned n,
-	uint64_t now);
+void dp_relay_run(struct dp_worker *w, struct dp_stage *st, uint64_t now);
 
 #endif /* DP_RELAY_H */

@@ -5,7 +5,7 @@
  * Threads: one main lcore (commands, the flow-table writer, RCU reclamation,
  * the exception path, neighbours, port info) and n workers (the burst
  * loop).  What workers read is written before it is published (release
- * stores, rte_hash's lock-free add) and freed only after an rte_rcu_qsbr
+ * stores, the flow table's entry store) and freed only after an rte_rcu_qsbr
  * grace period.  Everything a worker writes lives in its own cache-aligned
  * struct dp_worker, its stats page or its sessions' counter cache line.
  */
@@ -27,29 +27,10 @@
 
 #define RTE_LOGTYPE_DP RTE_LOGTYPE_USER1
 
-/*
- * ThreadSanitizer cannot see that rte_hash publishes a key only after the
- * session slot it points to is written: tell it (release on install by the
- * main lcore, acquire on a lookup hit in a worker).  Free in normal builds.
- */
-#if defined(__SANITIZE_THREAD__)
-#define DP_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define DP_TSAN 1
-#endif
-#endif
-#ifdef DP_TSAN
-void __tsan_acquire(void *addr);
-void __tsan_release(void *addr);
-#define DP_TSAN_RELEASE(p) __tsan_release((void *)(p))
-#define DP_TSAN_ACQUIRE(p) __tsan_acquire((void *)(p))
-#else
-#define DP_TSAN_RELEASE(p) do { } while (0)
-#define DP_TSAN_ACQUIRE(p) do { } while (0)
-#endif
+struct dp_flow_table;
+struct dp_flow_bucket;
 
-/* Worker loop (l3fwd): largest rx burst = the rte_hash bulk lookup limit. */
+/* Worker loop (l3fwd): largest rx burst (a 64-bit mask per burst). */
 #define DP_MAX_BURST	   64
 #define DP_PREFETCH_OFFSET 3
 #define DP_TX_BURST	   32
@@ -125,13 +106,45 @@ struct dp_latch_evt {
 	uint8_t pad_;
 };
 
-/* Appliance addresses, laid out for the per-packet destination check. */
+/*
+ * Appliance addresses, laid out for the per-packet destination check: one
+ * open-addressing table per family, DP_LOCAL_SLOTS slots (load <= 25%),
+ * indexed by a crc32 of the address, linear probing, idx DP_LOCAL_NONE =
+ * empty slot (ends a chain).
+ */
+#define DP_LOCAL_SLOTS 256 /* power of two >= 4 x SN_MAX_ADDRS */
+#define DP_LOCAL_NONE  UINT32_MAX
+
+struct dp_local4 {
+	uint32_t addr; /* as in the packet (network order) */
+	uint32_t idx;  /* appliance address index, or DP_LOCAL_NONE */
+};
+
+struct dp_local6 {
+	uint64_t addr[2]; /* as in the packet */
+	uint32_t idx;
+	uint32_t pad_;
+};
+
 struct dp_local {
-	unsigned n4, n6;
-	uint32_t v4[SN_MAX_ADDRS]; /* as in the packet (network order) */
-	uint8_t idx4[SN_MAX_ADDRS];
-	uint64_t v6[SN_MAX_ADDRS][2];
-	uint8_t idx6[SN_MAX_ADDRS];
+	struct dp_local4 v4[DP_LOCAL_SLOTS];
+	struct dp_local6 v6[DP_LOCAL_SLOTS];
+};
+
+/* One relay candidate between the worker's pipeline stages (dp_relay.h). */
+struct dp_relay_cand {
+	struct rte_mbuf *m;
+	const struct sn_pkt_info *pi;
+	const struct dp_flow_bucket *bucket; /* dp_flow_bucket(dp.flows, key), prefetched */
+	uint32_t key;			     /* dp_flow_key() of the destination */
+	uint32_t data;			     /* dp_flow_lookup_at() result */
+};
+
+/* One received burst between the worker's stages: parse results, relay candidates. */
+struct dp_stage {
+	unsigned n;
+	struct dp_relay_cand c[DP_MAX_BURST];
+	struct sn_pkt_info pi[DP_MAX_BURST];
 };
 
 /* One worker lcore.  Written only by its own lcore after launch. */
@@ -162,7 +175,7 @@ struct dp_worker {
 struct dp_ctx {
 	/* read-mostly, worker hot path */
 	struct sn_session *sessions;
-	struct rte_hash *flows;
+	struct dp_flow_table *flows;
 	uint64_t *nh_mac;
 	struct rte_rcu_qsbr *rcu;
 	uint64_t tsc_hz;
@@ -188,7 +201,7 @@ struct dp_ctx {
 	struct rte_mempool *pool;
 	bool huge;
 	uint64_t generation;
-	uint64_t flow_table_bytes; /* rte_hash memory, measured at creation */
+	uint64_t flow_table_bytes; /* flow table memory */
 	struct dp_counters main_c; /* the main lcore's counters */
 };
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The worker lcore (l3fwd style): receive a burst, prefetch ahead, parse
- * and classify each packet, answer STUN in place, bulk-look-up relay flows,
+ * and classify each packet, answer STUN in place, look up relay flows in
+ * a staged pass (buckets, then sessions, prefetched a stage ahead),
  * punt the exception traffic, batch transmits with a timed drain, report
  * the RCU quiescent state once per loop, publish counters once per burst.
  * No locks, syscalls or allocation.
@@ -146,14 +147,23 @@ classify_ip(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *p
 	}
 }
 
-/* One received burst from dp port port_idx. */
+/*
+ * One received burst from dp port port_idx, in stages so that the DRAM
+ * misses of relayed packets (flow bucket, the two lines of the session)
+ * are in flight together instead of one after the other:
+ *   1. parse and classify every packet; relay candidates get their flow
+ *      key and bucket, and the bucket is prefetched;
+ *   2. look up every candidate, prefetch its session (dp_relay_lookup);
+ *   3. relay every candidate (dp_relay_run).
+ * (Holding a looked-up burst until after the next rx -- a two-burst
+ * pipeline -- measured slower: twice the mbufs in flight.)
+ */
 static void
 worker_burst(
 	struct dp_worker *w, unsigned port_idx, struct rte_mbuf **pkts, unsigned n, uint64_t now)
 {
-	struct sn_pkt_info pi[DP_MAX_BURST];
-	struct dp_relay_cand cand[DP_MAX_BURST];
-	uint32_t keys[DP_MAX_BURST];
+	struct dp_stage stage, *st = &stage;
+	struct sn_pkt_info *pi = st->pi;
 	unsigned i, nc = 0;
 	uint64_t bytes = 0;
 
@@ -178,11 +188,13 @@ worker_burst(
 			dp_punt(w, m, SN_PUNT_ARP);
 			continue;
 		}
-		v = classify_ip(w, m, &pi[i], port_idx, &keys[nc], &drop, &punt);
+		v = classify_ip(w, m, &pi[i], port_idx, &st->c[nc].key, &drop, &punt);
 		switch (v) {
 		case DP_V_RELAY:
-			cand[nc].m = m;
-			cand[nc].pi = &pi[i];
+			st->c[nc].bucket = dp_flow_bucket(dp.flows, st->c[nc].key);
+			rte_prefetch0(st->c[nc].bucket);
+			st->c[nc].m = m;
+			st->c[nc].pi = &pi[i];
 			nc++;
 			break;
 		case DP_V_TX:
@@ -197,10 +209,13 @@ worker_burst(
 			break;
 		}
 	}
+	st->n = nc;
 	DP_CNT_EV(&w->c, RX_PKTS) += n;
 	DP_CNT_EV(&w->c, RX_BYTES) += bytes;
-	if (nc > 0)
-		dp_relay_burst(w, cand, keys, nc, now);
+	if (nc > 0) {
+		dp_relay_lookup(st);
+		dp_relay_run(w, st, now);
+	}
 	dp_punt_flush(w);
 	if (w->n_free > 0) {
 		rte_pktmbuf_free_bulk(w->free, w->n_free);
