@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "sn_bytes.h"
 #include "sn_abi.h"
 #include "sn_pkt.h"
 
@@ -67,12 +68,6 @@
 	((1ull << SN_IPPROTO_HOPOPTS) | (1ull << SN_IPPROTO_ROUTING) | \
 		(1ull << SN_IPPROTO_IPV6_FRAG) | (1ull << SN_IPPROTO_DSTOPTS))
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
 static inline int
 ipv6_is_ext(uint8_t nh)
 {
@@ -97,16 +92,16 @@ parse_l4(const uint8_t *start, uint32_t l4, uint32_t ip_end, struct sn_pkt_info 
 	if (SN_LIKELY(pi->proto == SN_IPPROTO_UDP)) {
 		if (SN_UNLIKELY(l4_len < SN_UDP_HLEN))
 			return SN_DROP_BAD_UDP_HEADER;
-		ulen = rd16(h + UDP_LEN_OFF);
+		ulen = sn_rd16(h + UDP_LEN_OFF);
 		if (SN_UNLIKELY(ulen < SN_UDP_HLEN || ulen > l4_len))
 			return SN_DROP_BAD_UDP_HEADER;
-		pi->sport = rd16(h + UDP_SPORT_OFF);
-		pi->dport = rd16(h + UDP_DPORT_OFF);
+		pi->sport = sn_rd16(h + UDP_SPORT_OFF);
+		pi->dport = sn_rd16(h + UDP_DPORT_OFF);
 		pi->payload_off = (uint16_t)(l4 + SN_UDP_HLEN);
 		pi->payload_len = (uint16_t)(ulen - SN_UDP_HLEN);
 	} else if (pi->proto == SN_IPPROTO_TCP && l4_len >= SN_TCP_MIN_HLEN) {
-		pi->sport = rd16(h + TCP_SPORT_OFF);
-		pi->dport = rd16(h + TCP_DPORT_OFF);
+		pi->sport = sn_rd16(h + TCP_SPORT_OFF);
+		pi->dport = sn_rd16(h + TCP_DPORT_OFF);
 	}
 	return SN_DROP_NONE;
 }
@@ -125,11 +120,11 @@ parse_ipv4(const uint8_t *start, uint32_t l3, uint32_t avail, struct sn_pkt_info
 	if (SN_UNLIKELY(avail - l3 < SN_IPV4_MIN_HLEN))
 		return SN_DROP_RUNT;
 	hlen = (uint32_t)(ip[IPV4_VER_IHL_OFF] & IPV4_IHL_MASK) * IPV4_IHL_UNIT;
-	tot = rd16(ip + IPV4_TOTLEN_OFF);
+	tot = sn_rd16(ip + IPV4_TOTLEN_OFF);
 	if (SN_UNLIKELY((ip[IPV4_VER_IHL_OFF] >> IP_VERSION_SHIFT) != SN_IPV4_VERSION ||
 			hlen < SN_IPV4_MIN_HLEN || tot < hlen || tot > avail - l3))
 		return SN_DROP_BAD_IP_HEADER;
-	if (SN_UNLIKELY(rd16(ip + IPV4_FRAG_OFF) & (SN_IPV4_FLAG_MF | SN_IPV4_FRAG_OFF_MASK)))
+	if (SN_UNLIKELY(sn_rd16(ip + IPV4_FRAG_OFF) & (SN_IPV4_FLAG_MF | SN_IPV4_FRAG_OFF_MASK)))
 		return SN_DROP_IP_FRAGMENT;
 	pi->kind = SN_PKT_IP;
 	pi->family = SN_FAM_IPV4;
@@ -158,7 +153,7 @@ parse_ipv6(const uint8_t *start, uint32_t l3, uint32_t avail, struct sn_pkt_info
 
 	if (SN_UNLIKELY(avail - l3 < SN_IPV6_HLEN))
 		return SN_DROP_RUNT;
-	ip_end = l3 + SN_IPV6_HLEN + rd16(ip + IPV6_PLEN_OFF);
+	ip_end = l3 + SN_IPV6_HLEN + sn_rd16(ip + IPV6_PLEN_OFF);
 	if (SN_UNLIKELY((ip[0] >> IP_VERSION_SHIFT) != SN_IPV6_VERSION || ip_end > avail))
 		return SN_DROP_BAD_IP_HEADER;
 	nh = ip[IPV6_NH_OFF];
@@ -213,13 +208,13 @@ sn_pkt_parse(const uint8_t *start, const uint8_t *end, struct sn_pkt_info *pi)
 	pi->payload_off = 0;
 	pi->payload_len = 0;
 
-	etype = rd16(start + ETH_TYPE_OFF);
+	etype = sn_rd16(start + ETH_TYPE_OFF);
 	if (etype == SN_ETHERTYPE_VLAN) {
 		if (SN_UNLIKELY(avail < SN_ETH_HLEN + SN_VLAN_HLEN))
 			return SN_DROP_RUNT;
 		pi->has_vlan = 1;
-		pi->vlan_tci = rd16(start + VLAN_TCI_OFF);
-		etype = rd16(start + VLAN_TYPE_OFF);
+		pi->vlan_tci = sn_rd16(start + VLAN_TCI_OFF);
+		etype = sn_rd16(start + VLAN_TYPE_OFF);
 		l3 += SN_VLAN_HLEN;
 		if (SN_UNLIKELY(etype == SN_ETHERTYPE_VLAN || etype == SN_ETHERTYPE_QINQ))
 			return SN_DROP_VLAN_STACKED;

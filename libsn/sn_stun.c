@@ -11,6 +11,7 @@
 
 #include <zlib.h>
 
+#include "sn_bytes.h"
 #include "sn_abi.h"
 #include "sn_stun.h"
 
@@ -73,34 +74,6 @@ static const uint8_t stun_cookie_bytes[STUN_COOKIE_LEN] = {
 	(uint8_t)SN_STUN_MAGIC_COOKIE,
 };
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 static inline int
 stun_known_required(uint16_t type)
 {
@@ -143,12 +116,12 @@ sn_stun_parse(const uint8_t *start, const uint8_t *end, struct sn_stun_msg *m)
 		return SN_DROP_STUN_MALFORMED;
 	len = (uint32_t)(end - start);
 	if ((start[STUN_TYPE_OFF] & STUN_TOP_BITS_MASK) != 0 ||
-		rd32(start + STUN_COOKIE_OFF) != SN_STUN_MAGIC_COOKIE ||
-		rd16(start + STUN_LEN_OFF) != len - SN_STUN_HLEN ||
+		sn_rd32(start + STUN_COOKIE_OFF) != SN_STUN_MAGIC_COOKIE ||
+		sn_rd16(start + STUN_LEN_OFF) != len - SN_STUN_HLEN ||
 		(len - SN_STUN_HLEN) % STUN_ALIGN != 0)
 		return SN_DROP_STUN_MALFORMED;
 
-	type = rd16(start + STUN_TYPE_OFF);
+	type = sn_rd16(start + STUN_TYPE_OFF);
 	m->start = start;
 	m->type = type;
 	m->cls = type & SN_STUN_CLASS_MASK;
@@ -165,8 +138,8 @@ sn_stun_parse(const uint8_t *start, const uint8_t *end, struct sn_stun_msg *m)
 
 	/* off and len - off are multiples of 4: an attribute header always fits */
 	for (off = SN_STUN_HLEN; off < len; off += SN_STUN_ATTR_HLEN + padded) {
-		atype = rd16(start + off + STUN_ATTR_TYPE_OFF);
-		alen = rd16(start + off + STUN_ATTR_LEN_OFF);
+		atype = sn_rd16(start + off + STUN_ATTR_TYPE_OFF);
+		alen = sn_rd16(start + off + STUN_ATTR_LEN_OFF);
 		padded = ((uint32_t)alen + STUN_ALIGN - 1) & ~(uint32_t)(STUN_ALIGN - 1);
 		if (padded > len - off - SN_STUN_ATTR_HLEN || n == SN_STUN_MAX_ATTRS)
 			goto malformed;
@@ -191,7 +164,7 @@ sn_stun_parse(const uint8_t *start, const uint8_t *end, struct sn_stun_msg *m)
 				off + SN_STUN_ATTR_HLEN + SN_STUN_FINGERPRINT_LEN != len)
 				goto malformed;
 			if ((sn_stun_crc32(start, off) ^ SN_STUN_FINGERPRINT_XOR) !=
-				rd32(start + off + SN_STUN_ATTR_HLEN)) {
+				sn_rd32(start + off + SN_STUN_ATTR_HLEN)) {
 				m->n_attrs = (uint8_t)n;
 				return SN_DROP_STUN_FINGERPRINT;
 			}
@@ -262,7 +235,7 @@ sn_stun_xaddr_decode(const struct sn_stun_msg *m, const struct sn_stun_attr *a, 
 	} else {
 		return -EINVAL;
 	}
-	*port = rd16(v + XADDR_PORT_OFF) ^ (uint16_t)(SN_STUN_MAGIC_COOKIE >> COOKIE_PORT_SHIFT);
+	*port = sn_rd16(v + XADDR_PORT_OFF) ^ (uint16_t)(SN_STUN_MAGIC_COOKIE >> COOKIE_PORT_SHIFT);
 	return 0;
 }
 
@@ -295,18 +268,18 @@ sn_stun_build_binding_success(uint8_t *out, size_t cap, const uint8_t *txid, uin
 	if (cap < total)
 		return -ENOSPC;
 
-	wr16(out + STUN_TYPE_OFF, SN_STUN_BINDING_SUCCESS);
-	wr16(out + STUN_LEN_OFF, (uint16_t)(total - SN_STUN_HLEN));
-	wr32(out + STUN_COOKIE_OFF, SN_STUN_MAGIC_COOKIE);
+	sn_wr16(out + STUN_TYPE_OFF, SN_STUN_BINDING_SUCCESS);
+	sn_wr16(out + STUN_LEN_OFF, (uint16_t)(total - SN_STUN_HLEN));
+	sn_wr32(out + STUN_COOKIE_OFF, SN_STUN_MAGIC_COOKIE);
 	memcpy(out + STUN_TXID_OFF, txid, SN_STUN_TXID_LEN);
 
 	p = out + SN_STUN_HLEN;
-	wr16(p + STUN_ATTR_TYPE_OFF, SN_STUN_ATTR_XOR_MAPPED_ADDRESS);
-	wr16(p + STUN_ATTR_LEN_OFF, (uint16_t)vlen);
+	sn_wr16(p + STUN_ATTR_TYPE_OFF, SN_STUN_ATTR_XOR_MAPPED_ADDRESS);
+	sn_wr16(p + STUN_ATTR_LEN_OFF, (uint16_t)vlen);
 	p += SN_STUN_ATTR_HLEN;
 	p[0] = 0;
 	p[XADDR_FAMILY_OFF] = family == SN_FAM_IPV4 ? SN_STUN_FAMILY_IPV4 : SN_STUN_FAMILY_IPV6;
-	wr16(p + XADDR_PORT_OFF, port ^ (uint16_t)(SN_STUN_MAGIC_COOKIE >> COOKIE_PORT_SHIFT));
+	sn_wr16(p + XADDR_PORT_OFF, port ^ (uint16_t)(SN_STUN_MAGIC_COOKIE >> COOKIE_PORT_SHIFT));
 	for (i = 0; i < STUN_COOKIE_LEN; i++)
 		p[XADDR_ADDR_OFF + i] = addr[i] ^ stun_cookie_bytes[i];
 	if (family == SN_FAM_IPV6)
@@ -315,9 +288,9 @@ sn_stun_build_binding_success(uint8_t *out, size_t cap, const uint8_t *txid, uin
 
 	if (with_fingerprint) {
 		fp = p + vlen;
-		wr16(fp + STUN_ATTR_TYPE_OFF, SN_STUN_ATTR_FINGERPRINT);
-		wr16(fp + STUN_ATTR_LEN_OFF, SN_STUN_FINGERPRINT_LEN);
-		wr32(fp + SN_STUN_ATTR_HLEN,
+		sn_wr16(fp + STUN_ATTR_TYPE_OFF, SN_STUN_ATTR_FINGERPRINT);
+		sn_wr16(fp + STUN_ATTR_LEN_OFF, SN_STUN_FINGERPRINT_LEN);
+		sn_wr32(fp + SN_STUN_ATTR_HLEN,
 			sn_stun_crc32(out, (size_t)(fp - out)) ^ SN_STUN_FINGERPRINT_XOR);
 	}
 	return (int)total;

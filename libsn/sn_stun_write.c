@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "sn_bytes.h"
 #include "sn_abi.h"
 #include "sn_stun.h"
 #include "sn_stun_write.h"
@@ -58,28 +59,6 @@ static const uint8_t stun_cookie_bytes[STUN_COOKIE_LEN] = {
 	(uint8_t)(SN_STUN_MAGIC_COOKIE >> 8),
 	(uint8_t)SN_STUN_MAGIC_COOKIE,
 };
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static inline size_t
 pad4(size_t len)
@@ -166,13 +145,13 @@ writer_reserve(struct sn_stun_writer *w, uint16_t type, size_t len)
 		writer_fail(w, -ENOSPC);
 		return NULL;
 	}
-	wr16(w->pos, type);
-	wr16(w->pos + STUN_ATTR_LEN_OFF, (uint16_t)len);
+	sn_wr16(w->pos, type);
+	sn_wr16(w->pos + STUN_ATTR_LEN_OFF, (uint16_t)len);
 	v = w->pos + SN_STUN_ATTR_HLEN;
 	if (padded > len)
 		memset(v + len, 0, padded - len);
 	w->pos = v + padded;
-	wr16(w->start + STUN_LEN_OFF, (uint16_t)body);
+	sn_wr16(w->start + STUN_LEN_OFF, (uint16_t)body);
 	return v;
 }
 
@@ -205,9 +184,9 @@ sn_stun_writer_begin(
 		w->err = -EINVAL;
 		return;
 	}
-	wr16(start + STUN_TYPE_OFF, type);
-	wr16(start + STUN_LEN_OFF, 0);
-	wr32(start + STUN_COOKIE_OFF, SN_STUN_MAGIC_COOKIE);
+	sn_wr16(start + STUN_TYPE_OFF, type);
+	sn_wr16(start + STUN_LEN_OFF, 0);
+	sn_wr32(start + STUN_COOKIE_OFF, SN_STUN_MAGIC_COOKIE);
 	memcpy(start + STUN_TXID_OFF, txid, SN_STUN_TXID_LEN);
 	w->pos = start + SN_STUN_HLEN;
 }
@@ -236,7 +215,7 @@ sn_stun_add_u32(struct sn_stun_writer *w, uint16_t type, uint32_t v)
 
 	if (p == NULL)
 		return w->err;
-	wr32(p, v);
+	sn_wr32(p, v);
 	return 0;
 }
 
@@ -264,7 +243,7 @@ sn_stun_add_xaddr(
 	txid = w->start + STUN_TXID_OFF;
 	v[XADDR_RESERVED_OFF] = 0;
 	v[XADDR_FAMILY_OFF] = family == SN_FAM_IPV4 ? SN_STUN_FAMILY_IPV4 : SN_STUN_FAMILY_IPV6;
-	wr16(v + XADDR_PORT_OFF, port ^ (uint16_t)(SN_STUN_MAGIC_COOKIE >> COOKIE_PORT_SHIFT));
+	sn_wr16(v + XADDR_PORT_OFF, port ^ (uint16_t)(SN_STUN_MAGIC_COOKIE >> COOKIE_PORT_SHIFT));
 	for (i = 0; i < STUN_COOKIE_LEN; i++)
 		v[XADDR_ADDR_OFF + i] = addr[i] ^ stun_cookie_bytes[i];
 	if (family == SN_FAM_IPV6)
@@ -308,7 +287,7 @@ sn_stun_add_unknown(struct sn_stun_writer *w, const uint16_t *types, size_t n)
 	if (v == NULL)
 		return w->err;
 	for (i = 0; i < n; i++)
-		wr16(v + i * UNKNOWN_ENTRY_LEN, types[i]);
+		sn_wr16(v + i * UNKNOWN_ENTRY_LEN, types[i]);
 	return 0;
 }
 
@@ -372,7 +351,7 @@ sn_stun_add_fingerprint(struct sn_stun_writer *w)
 	v = writer_reserve(w, SN_STUN_ATTR_FINGERPRINT, SN_STUN_FINGERPRINT_LEN);
 	if (v == NULL)
 		return w->err;
-	wr32(v, sn_stun_crc32(w->start, (size_t)(v - SN_STUN_ATTR_HLEN - w->start)) ^
+	sn_wr32(v, sn_stun_crc32(w->start, (size_t)(v - SN_STUN_ATTR_HLEN - w->start)) ^
 			SN_STUN_FINGERPRINT_XOR);
 	w->sealed |= SN_STUN_SEAL_FINGERPRINT;
 	return 0;
@@ -406,13 +385,13 @@ check_mac(const struct sn_stun_msg *m, uint16_t attr_off, uint16_t vlen, const c
 	if (attr_off < SN_STUN_HLEN || vlen > maclen ||
 		(uint32_t)attr_off + SN_STUN_ATTR_HLEN + vlen >
 			(uint32_t)SN_STUN_HLEN + m->length ||
-		rd16(m->start + attr_off + STUN_ATTR_LEN_OFF) != vlen)
+		sn_rd16(m->start + attr_off + STUN_ATTR_LEN_OFF) != vlen)
 		return -EINVAL;
 	if (keylen > 0 && key == NULL)
 		return -EINVAL;
 	covered = (uint32_t)attr_off - SN_STUN_HLEN + SN_STUN_ATTR_HLEN + vlen;
 	memcpy(hdr, m->start, SN_STUN_HLEN);
-	wr16(hdr + STUN_LEN_OFF, (uint16_t)covered);
+	sn_wr16(hdr + STUN_LEN_OFF, (uint16_t)covered);
 	parts[0].p = hdr;
 	parts[0].len = SN_STUN_HLEN;
 	parts[1].p = m->start + SN_STUN_HLEN;
@@ -443,6 +422,6 @@ sn_stun_check_integrity_sha256(const struct sn_stun_msg *m, const uint8_t *key, 
 
 	if (m == NULL || !m->has_integrity_sha256)
 		return -ENOENT;
-	vlen = rd16(m->start + m->integrity_sha256_off + STUN_ATTR_LEN_OFF);
+	vlen = sn_rd16(m->start + m->integrity_sha256_off + STUN_ATTR_LEN_OFF);
 	return check_mac(m, m->integrity_sha256_off, vlen, "SHA256", HMAC_SHA256_LEN, key, keylen);
 }

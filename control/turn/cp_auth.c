@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "sn_bytes.h"
 #include "cp_auth.h"
 
 /* RFC 8489 section 14.12: PASSWORD-ALGORITHM value = algorithm, parameter length, parameters */
@@ -31,12 +32,6 @@ static const uint8_t algorithms_offer[CP_AUTH_ALGORITHMS_ATTR_LEN] = {
 #define CP_AUTH_REASON_CODE(name, code, text) [CP_AUTH_R_##name] = code,
 static const int reason_code[CP_AUTH_R_COUNT] = {CP_AUTH_REASONS(CP_AUTH_REASON_CODE)};
 #undef CP_AUTH_REASON_CODE
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << BITS_PER_BYTE | p[1]);
-}
 
 void
 cp_auth_cfg_defaults(struct cp_auth_cfg *cfg)
@@ -160,11 +155,11 @@ pick_algorithm(const struct sn_stun_msg *m, const struct sn_stun_attr *nonce, ui
 		pa->len < ALG_HLEN)
 		return -EINVAL;
 	v = m->start + pa->off;
-	if ((size_t)rd16(v + ALG_PLEN_OFF) + ALG_HLEN != pa->len)
+	if ((size_t)sn_rd16(v + ALG_PLEN_OFF) + ALG_HLEN != pa->len)
 		return -EINVAL;
-	want = rd16(v);
+	want = sn_rd16(v);
 	for (i = 0; i < sizeof(algorithms_offer); i += ALG_HLEN)
-		if (rd16(algorithms_offer + i) == want) {
+		if (sn_rd16(algorithms_offer + i) == want) {
 			*alg = want;
 			return 0;
 		}
