@@ -309,50 +309,43 @@ wants_help(int argc, char **argv)
 	return false;
 }
 
+/* A command without arguments: send {"cmd": cmd}, print with printer or as JSON. */
 static int
-cmd_status(const struct snctl *o, int argc, char **argv)
+cmd_plain(const struct snctl *o, int argc, char **argv, const char *cmd, const char *usage,
+	void (*printer)(json_t *))
 {
 	json_t *r;
 	int rc;
 
 	if (wants_help(argc, argv)) {
-		fputs(usage_status, stdout);
+		fputs(usage, stdout);
 		return SNCTL_EXIT_OK;
 	}
-	if (argc != 1)
-		return usage_error(usage_status, "status: unexpected argument '%s'", argv[1]);
-	rc = run(o, json_pack("{s:s}", "cmd", "status"), &r);
+	if (argc != 1) {
+		fprintf(stderr, "snctl: %s: unexpected argument '%s'\n%s", cmd, argv[1], usage);
+		return SNCTL_EXIT_USAGE;
+	}
+	rc = run(o, json_pack("{s:s}", "cmd", cmd), &r);
 	if (rc != 0)
 		return rc;
 	if (o->json)
 		print_json(r);
 	else
-		snctl_print_status(r);
+		printer(r);
 	json_decref(r);
 	return SNCTL_EXIT_OK;
 }
 
 static int
+cmd_status(const struct snctl *o, int argc, char **argv)
+{
+	return cmd_plain(o, argc, argv, "status", usage_status, snctl_print_status);
+}
+
+static int
 cmd_stats(const struct snctl *o, int argc, char **argv)
 {
-	json_t *r;
-	int rc;
-
-	if (wants_help(argc, argv)) {
-		fputs(usage_stats, stdout);
-		return SNCTL_EXIT_OK;
-	}
-	if (argc != 1)
-		return usage_error(usage_stats, "stats: unexpected argument '%s'", argv[1]);
-	rc = run(o, json_pack("{s:s}", "cmd", "stats"), &r);
-	if (rc != 0)
-		return rc;
-	if (o->json)
-		print_json(r);
-	else
-		snctl_print_stats(r);
-	json_decref(r);
-	return SNCTL_EXIT_OK;
+	return cmd_plain(o, argc, argv, "stats", usage_stats, snctl_print_stats);
 }
 
 static int
