@@ -239,6 +239,23 @@ sn_stun_xaddr_decode(const struct sn_stun_msg *m, const struct sn_stun_attr *a, 
 	return 0;
 }
 
+/* RFC 8489 section 14.2: X-Port and X-Address (contract in sn_stun.h). */
+void
+sn_stun_xaddr_encode(uint8_t *v, uint8_t family, const uint8_t *addr, uint16_t port,
+	const uint8_t *txid)
+{
+	unsigned i;
+
+	v[0] = 0;
+	v[XADDR_FAMILY_OFF] = family == SN_FAM_IPV4 ? SN_STUN_FAMILY_IPV4 : SN_STUN_FAMILY_IPV6;
+	sn_wr16(v + XADDR_PORT_OFF, port ^ (uint16_t)(SN_STUN_MAGIC_COOKIE >> COOKIE_PORT_SHIFT));
+	for (i = 0; i < STUN_COOKIE_LEN; i++)
+		v[XADDR_ADDR_OFF + i] = addr[i] ^ stun_cookie_bytes[i];
+	if (family == SN_FAM_IPV6)
+		for (; i < XADDR_V6_LEN; i++)
+			v[XADDR_ADDR_OFF + i] = addr[i] ^ txid[i - STUN_COOKIE_LEN];
+}
+
 /*
  * Binding success response (RFC 8489 section 6.3.1.1): header (section 5)
  * with the request's transaction id, XOR-MAPPED-ADDRESS (section 14.2), and
@@ -254,7 +271,6 @@ sn_stun_build_binding_success(uint8_t *out, size_t cap, const uint8_t *txid, uin
 {
 	uint32_t vlen, total;
 	uint8_t *p, *fp;
-	unsigned i;
 
 	if (family == SN_FAM_IPV4)
 		vlen = SN_STUN_XADDR4_LEN;
@@ -277,14 +293,7 @@ sn_stun_build_binding_success(uint8_t *out, size_t cap, const uint8_t *txid, uin
 	sn_wr16(p + STUN_ATTR_TYPE_OFF, SN_STUN_ATTR_XOR_MAPPED_ADDRESS);
 	sn_wr16(p + STUN_ATTR_LEN_OFF, (uint16_t)vlen);
 	p += SN_STUN_ATTR_HLEN;
-	p[0] = 0;
-	p[XADDR_FAMILY_OFF] = family == SN_FAM_IPV4 ? SN_STUN_FAMILY_IPV4 : SN_STUN_FAMILY_IPV6;
-	sn_wr16(p + XADDR_PORT_OFF, port ^ (uint16_t)(SN_STUN_MAGIC_COOKIE >> COOKIE_PORT_SHIFT));
-	for (i = 0; i < STUN_COOKIE_LEN; i++)
-		p[XADDR_ADDR_OFF + i] = addr[i] ^ stun_cookie_bytes[i];
-	if (family == SN_FAM_IPV6)
-		for (; i < XADDR_V6_LEN; i++)
-			p[XADDR_ADDR_OFF + i] = addr[i] ^ txid[i - STUN_COOKIE_LEN];
+	sn_stun_xaddr_encode(p, family, addr, port, txid);
 
 	if (with_fingerprint) {
 		fp = p + vlen;

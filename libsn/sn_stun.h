@@ -158,6 +158,16 @@ int sn_stun_xaddr_decode(const struct sn_stun_msg *m, const struct sn_stun_attr 
 	uint8_t *family, uint8_t addr[16], uint16_t *port);
 
 /*
+ * Encode an XOR-MAPPED-ADDRESS / XOR-PEER-ADDRESS / XOR-RELAYED-ADDRESS
+ * value (RFC 8489 section 14.2) into v: SN_STUN_XADDR4_LEN bytes for
+ * SN_FAM_IPV4, SN_STUN_XADDR6_LEN for SN_FAM_IPV6 (the caller checked the
+ * family and the room).  addr is 4 or 16 bytes, port host order, txid the
+ * message's 12-byte transaction id (IPv6 only).
+ */
+void sn_stun_xaddr_encode(uint8_t *v, uint8_t family, const uint8_t *addr, uint16_t port,
+	const uint8_t *txid);
+
+/*
  * Write a Binding success response (RFC 8489 section 6.3.1.1) into out:
  * header with txid, XOR-MAPPED-ADDRESS for (family, addr, port host order),
  * then FINGERPRINT when with_fingerprint.  Returns bytes written, -EINVAL

@@ -26,17 +26,7 @@
 #define STUN_TXID_OFF	   8
 #define STUN_TOP_BITS_MASK 0xc000 /* the two most significant type bits are zero */
 #define STUN_ALIGN	   4	  /* attributes are padded to 4 bytes (section 14) */
-#define STUN_COOKIE_LEN	   4
 #define STUN_ATTR_LEN_OFF  2 /* section 14: type, length, value */
-
-/* RFC 8489 section 14.2: XOR-MAPPED-ADDRESS value layout */
-#define XADDR_RESERVED_OFF 0
-#define XADDR_FAMILY_OFF   1
-#define XADDR_PORT_OFF	   2
-#define XADDR_ADDR_OFF	   4
-#define XADDR_V4_LEN	   4
-#define XADDR_V6_LEN	   16
-#define COOKIE_PORT_SHIFT  16 /* X-Port uses the top 16 bits of the cookie */
 
 /* RFC 8489 section 14.8: ERROR-CODE value: class at byte 2 (3 bits), number at 3 */
 #define ERROR_CLASS_OFF	 2
@@ -52,13 +42,6 @@
 
 /* Number of byte ranges an integrity computation feeds the MAC */
 #define MAC_PARTS 2
-
-static const uint8_t stun_cookie_bytes[STUN_COOKIE_LEN] = {
-	(uint8_t)(SN_STUN_MAGIC_COOKIE >> 24),
-	(uint8_t)(SN_STUN_MAGIC_COOKIE >> 16),
-	(uint8_t)(SN_STUN_MAGIC_COOKIE >> 8),
-	(uint8_t)SN_STUN_MAGIC_COOKIE,
-};
 
 static inline size_t
 pad4(size_t len)
@@ -224,9 +207,7 @@ int
 sn_stun_add_xaddr(
 	struct sn_stun_writer *w, uint16_t type, uint8_t family, const uint8_t *addr, uint16_t port)
 {
-	const uint8_t *txid;
 	size_t vlen;
-	unsigned i;
 	uint8_t *v;
 
 	if (family == SN_FAM_IPV4)
@@ -240,15 +221,7 @@ sn_stun_add_xaddr(
 	v = writer_reserve_plain(w, type, vlen);
 	if (v == NULL)
 		return w->err;
-	txid = w->start + STUN_TXID_OFF;
-	v[XADDR_RESERVED_OFF] = 0;
-	v[XADDR_FAMILY_OFF] = family == SN_FAM_IPV4 ? SN_STUN_FAMILY_IPV4 : SN_STUN_FAMILY_IPV6;
-	sn_wr16(v + XADDR_PORT_OFF, port ^ (uint16_t)(SN_STUN_MAGIC_COOKIE >> COOKIE_PORT_SHIFT));
-	for (i = 0; i < STUN_COOKIE_LEN; i++)
-		v[XADDR_ADDR_OFF + i] = addr[i] ^ stun_cookie_bytes[i];
-	if (family == SN_FAM_IPV6)
-		for (; i < XADDR_V6_LEN; i++)
-			v[XADDR_ADDR_OFF + i] = addr[i] ^ txid[i - STUN_COOKIE_LEN];
+	sn_stun_xaddr_encode(v, family, addr, port, w->start + STUN_TXID_OFF);
 	return 0;
 }
 
