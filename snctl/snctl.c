@@ -309,6 +309,18 @@ wants_help(int argc, char **argv)
 	return false;
 }
 
+/* Print reply part v as JSON or with printer, free the whole reply r; exit code. */
+static int
+print_reply(const struct snctl *o, json_t *r, json_t *v, void (*printer)(json_t *))
+{
+	if (o->json)
+		print_json(v);
+	else
+		printer(v);
+	json_decref(r);
+	return SNCTL_EXIT_OK;
+}
+
 /* A command without arguments: send {"cmd": cmd}, print with printer or as JSON. */
 static int
 cmd_plain(const struct snctl *o, int argc, char **argv, const char *cmd, const char *usage,
@@ -328,12 +340,7 @@ cmd_plain(const struct snctl *o, int argc, char **argv, const char *cmd, const c
 	rc = run(o, json_pack("{s:s}", "cmd", cmd), &r);
 	if (rc != 0)
 		return rc;
-	if (o->json)
-		print_json(r);
-	else
-		printer(r);
-	json_decref(r);
-	return SNCTL_EXIT_OK;
+	return print_reply(o, r, r, printer);
 }
 
 static int
@@ -391,12 +398,7 @@ cmd_list(const struct snctl *o, int argc, char **argv)
 		&r);
 	if (rc != 0)
 		return rc;
-	if (o->json)
-		print_json(r);
-	else
-		snctl_print_list(r);
-	json_decref(r);
-	return SNCTL_EXIT_OK;
+	return print_reply(o, r, r, snctl_print_list);
 }
 
 static int
@@ -417,12 +419,7 @@ cmd_show(const struct snctl *o, int argc, char **argv)
 	rc = run(o, json_pack("{s:s, s:I}", "cmd", "sessions.show", "id", (json_int_t)id), &r);
 	if (rc != 0)
 		return rc;
-	if (o->json)
-		print_json(json_object_get(r, "session"));
-	else
-		snctl_print_session(json_object_get(r, "session"));
-	json_decref(r);
-	return SNCTL_EXIT_OK;
+	return print_reply(o, r, json_object_get(r, "session"), snctl_print_session);
 }
 
 static int
@@ -498,12 +495,7 @@ cmd_add(const struct snctl *o, int argc, char **argv)
 	rc = run(o, req, &r);
 	if (rc != 0)
 		return rc;
-	if (o->json)
-		print_json(json_object_get(r, "session"));
-	else
-		snctl_print_session(json_object_get(r, "session"));
-	json_decref(r);
-	return SNCTL_EXIT_OK;
+	return print_reply(o, r, json_object_get(r, "session"), snctl_print_session);
 }
 
 static int
