@@ -197,7 +197,8 @@ dp_init(void)
 		RTE_LOG(ERR, DP, "mbuf pool (%u): %s\n", dp.cfg.dp.mbufs, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	ret = sn_shm_create(&dp.shm, dp.cfg.dp.shm_path, dp.max_sessions, dp.cfg.dp.cmd_slots,
+	ret = sn_shm_create(&dp.shm, dp.cfg.dp.shm_path, dp.max_sessions, dp.cfg.dp.max_allocs,
+		dp.cfg.dp.cmd_slots,
 		dp.cfg.dp.cpl_slots);
 	if (ret != 0) {
 		RTE_LOG(ERR, DP, "shared memory %s: %s\n", dp.cfg.dp.shm_path, strerror(-ret));

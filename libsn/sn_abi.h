@@ -11,6 +11,7 @@
  *   completion ring (dp -> control)     struct sn_ring_hdr + cpl_slots * 64 B
  *   stats pages                         SN_MAX_LCORES * struct sn_lcore_stats
  *   session table                       max_sessions * struct sn_session
+ *   TURN allocation table               max_allocs * struct sn_alloc
  *
  * Rules:
  * - The dataplane writes the header, the completion ring producer side, the
@@ -36,7 +37,7 @@
 #include "sn_counters.h"
 
 #define SN_SHM_MAGIC 0x31584f424d4e53ULL /* "SNMBOX1" little-endian */
-#define SN_ABI_VERSION 1
+#define SN_ABI_VERSION 2
 #define SN_SHM_DEFAULT_PATH "/dev/shm/supernode"
 
 #define SN_HDR_SIZE 65536
@@ -145,6 +146,114 @@ _Static_assert(offsetof(struct sn_session, leg) == 16, "session leg offset");
 _Static_assert(offsetof(struct sn_session, pkts) == 64, "session counters offset");
 _Static_assert(offsetof(struct sn_session, rl_drops) == 124, "session rl_drops offset");
 
+
+/* ------------------------------------------------------ TURN allocations */
+
+/*
+ * A TURN allocation (RFC 8656) as the fast path sees it, indexed by
+ * allocation id (the command's flow_id).  Control (the TURN server) owns
+ * the state; the dataplane main lcore writes lines 0-6 from commands;
+ * workers read them and write the two counter lines, one per direction
+ * (RSS keeps each direction's 5-tuple on one queue).
+ *
+ * Times are dataplane seconds (sn_shm_hdr.now_s, which the main lcore
+ * advances once a second from the TSC): an allocation, permission or
+ * channel whose expiry_s is below now_s is dead to the fast path even
+ * before control deletes it, so lifetimes hold when control is slow or
+ * gone.  0 = unused entry.
+ *
+ * Lookups:
+ * - client -> peer (ChannelData, Send indication): packets from the
+ *   client's (client_addr, client_port) to (addrs[server_addr_idx],
+ *   server_port), found in the dataplane's client table;
+ * - peer -> client: UDP to (addrs[relay[r].addr_idx], relay[r].port), in
+ *   the relay flow table (shared with two-leg sessions), from a peer with
+ *   a live permission; ChannelData when (peer, port) has a live channel,
+ *   else a Data indication.
+ * Permission p: perm_addr[p] of family perm_family[p] (IPv4 in the first
+ * 4 bytes), live while perm_expiry_s[p] >= now_s.  Channel c: number
+ * chan_num[c] (0x4000-0x4FFF, 0 = free) bound to (perm_addr[chan_perm[c]],
+ * chan_port[c]), live while chan_expiry_s[c] >= now_s and its permission
+ * is live.  Control never rebinds a permission slot a live channel uses.
+ */
+#define SN_TURN_MAX_PERMS    8 /* permissions per allocation (508 beyond) */
+#define SN_TURN_MAX_CHANNELS 8 /* channels per allocation (508 beyond) */
+#define SN_TURN_MAX_RELAYS   2 /* relayed addresses: IPv4 and/or IPv6 (RFC 8656 7.1) */
+#define SN_TURN_CHAN_MIN     0x4000 /* RFC 8656 section 12 */
+#define SN_TURN_CHAN_MAX     0x4FFF
+#define SN_TURN_NO_PERM	     0xff
+
+/* struct sn_alloc.flags */
+#define SN_ALLOC_STREAM 0x01 /* client on TCP/TLS: peer data is punted to control */
+
+/* Directions of struct sn_alloc.dir[] */
+#define SN_DIR_C2P 0 /* client -> peer: ChannelData, Send indications */
+#define SN_DIR_P2C 1 /* peer -> client: ChannelData, Data indications */
+
+/* One relayed transport address of an allocation. */
+struct sn_alloc_relay {
+	uint8_t addr_idx; /* index into sn_shm_hdr.addrs */
+	uint8_t used;	  /* 1: this relayed address exists */
+	uint16_t port;	  /* network order */
+};
+_Static_assert(sizeof(struct sn_alloc_relay) == 4, "alloc relay size");
+
+/* One direction's counters, written by the worker that receives it. */
+struct sn_alloc_dir {
+	_Alignas(SN_CACHE_LINE) uint64_t pkts;
+	uint64_t bytes;		/* application bytes relayed (no TURN framing) */
+	uint64_t drops;		/* dropped: no permission, unknown channel, rate limit */
+	uint64_t last_seen_tsc; /* dp TSC of the last relayed packet */
+	uint64_t tb_last_tsc;	/* token bucket: last refill */
+	uint32_t tb_tokens;	/* token bucket: bytes available */
+	uint32_t rl_drops;	/* of drops: rate limit */
+	uint64_t pad_[2];
+};
+_Static_assert(sizeof(struct sn_alloc_dir) == SN_CACHE_LINE, "alloc dir size");
+
+struct sn_alloc {
+	/* line 0: the allocation */
+	uint32_t alloc_id;
+	uint8_t state; /* SN_SESS_* */
+	uint8_t flags; /* SN_ALLOC_* */
+	uint8_t client_family; /* SN_FAM_* */
+	uint8_t server_addr_idx;
+	uint8_t client_addr[16]; /* network order, IPv4 in [0..3] */
+	uint16_t client_port;	 /* network order */
+	uint16_t server_port;	 /* network order */
+	uint16_t client_nh;	 /* neighbour slot, written by the dp main lcore */
+	uint16_t pad0_;
+	struct sn_alloc_relay relay[SN_TURN_MAX_RELAYS];
+	uint32_t expiry_s;
+	uint16_t chan_num[SN_TURN_MAX_CHANNELS]; /* host order, 0 = free */
+	uint32_t pad1_;
+	/* line 1: channels */
+	_Alignas(SN_CACHE_LINE) uint16_t chan_port[SN_TURN_MAX_CHANNELS]; /* network order */
+	uint32_t chan_expiry_s[SN_TURN_MAX_CHANNELS];
+	uint8_t chan_perm[SN_TURN_MAX_CHANNELS]; /* permission slot, SN_TURN_NO_PERM */
+	uint8_t perm_family[SN_TURN_MAX_PERMS];	 /* SN_FAM_*, NONE = free */
+	/* line 2: permission lifetimes and next hops, rate limit */
+	_Alignas(SN_CACHE_LINE) uint32_t perm_expiry_s[SN_TURN_MAX_PERMS];
+	uint16_t perm_nh[SN_TURN_MAX_PERMS]; /* neighbour slots (dp main lcore) */
+	uint32_t rate_bytes_per_s; /* per direction; 0 = unlimited */
+	uint32_t burst_bytes;
+	uint64_t pad2_;
+	/* lines 3-4: permission addresses */
+	_Alignas(SN_CACHE_LINE) uint8_t perm_addr[SN_TURN_MAX_PERMS][16];
+	/* lines 5-6: counters per direction (SN_DIR_*) */
+	struct sn_alloc_dir dir[2];
+	/* line 7: spare */
+	_Alignas(SN_CACHE_LINE) uint64_t pad7_[8];
+};
+_Static_assert(sizeof(struct sn_alloc) == 512, "alloc size");
+_Static_assert(offsetof(struct sn_alloc, relay) == 32, "alloc relay offset");
+_Static_assert(offsetof(struct sn_alloc, chan_num) == 44, "alloc chan_num offset");
+_Static_assert(offsetof(struct sn_alloc, chan_port) == 64, "alloc line 1 offset");
+_Static_assert(offsetof(struct sn_alloc, perm_family) == 120, "alloc perm_family offset");
+_Static_assert(offsetof(struct sn_alloc, perm_expiry_s) == 128, "alloc line 2 offset");
+_Static_assert(offsetof(struct sn_alloc, perm_addr) == 192, "alloc line 3 offset");
+_Static_assert(offsetof(struct sn_alloc, dir) == 320, "alloc counters offset");
+
 /* ------------------------------------------------------------- commands */
 
 enum sn_cmd_type {
@@ -152,6 +261,10 @@ enum sn_cmd_type {
 	SN_CMD_SESSION_ADD = 1, /* install or replace session flow_id */
 	SN_CMD_SESSION_DEL = 2, /* remove session flow_id (absent: ok) */
 	SN_CMD_HELLO = 3,       /* control (re)attached; dp answers with counts */
+	SN_CMD_ALLOC_SET = 4,   /* install allocation flow_id, or update its lifetime/rate */
+	SN_CMD_ALLOC_DEL = 5,   /* remove allocation flow_id (absent: ok) */
+	SN_CMD_PERM_SET = 6,    /* write permission slot of allocation flow_id */
+	SN_CMD_CHAN_SET = 7,    /* write channel slot of allocation flow_id */
 };
 
 /* Session spec carried by SN_CMD_SESSION_ADD. */
@@ -170,6 +283,56 @@ struct sn_cmd_session {
 };
 _Static_assert(sizeof(struct sn_cmd_session) == 80, "cmd session size");
 
+
+/*
+ * Allocation spec carried by SN_CMD_ALLOC_SET.  When slot flow_id is
+ * ACTIVE with the same client 5-tuple and relayed addresses, only
+ * expiry_s, flags and the rate are updated in place (Refresh); otherwise
+ * the slot is (re)installed with no permissions and no channels.
+ */
+struct sn_cmd_alloc {
+	struct sn_abi_addr client;
+	uint16_t client_port; /* network order */
+	uint16_t server_port; /* network order */
+	uint8_t server_addr_idx;
+	uint8_t flags; /* SN_ALLOC_* */
+	uint16_t pad_;
+	struct sn_alloc_relay relay[SN_TURN_MAX_RELAYS];
+	uint32_t expiry_s;	   /* dataplane seconds (sn_shm_hdr.now_s) */
+	uint32_t rate_bytes_per_s; /* per direction; 0 = unlimited */
+	uint32_t burst_bytes;	   /* 0: a default from the rate */
+};
+_Static_assert(sizeof(struct sn_cmd_alloc) == 48, "cmd alloc size");
+
+/*
+ * SN_CMD_PERM_SET: permission slot idx of allocation flow_id gets peer
+ * (family NONE or expiry_s 0: free the slot) until expiry_s.  Same
+ * address: lifetime updated in place; another address: the slot is
+ * withdrawn and rewritten after a grace period.
+ */
+struct sn_cmd_perm {
+	uint8_t idx;
+	uint8_t pad_[3];
+	struct sn_abi_addr peer;
+	uint32_t expiry_s;
+};
+_Static_assert(sizeof(struct sn_cmd_perm) == 28, "cmd perm size");
+
+/*
+ * SN_CMD_CHAN_SET: channel slot idx of allocation flow_id binds number
+ * (host order; 0 frees the slot) to (permission perm_idx's address,
+ * peer_port) until expiry_s.  Same binding: lifetime updated in place.
+ */
+struct sn_cmd_chan {
+	uint8_t idx;
+	uint8_t perm_idx;
+	uint16_t number;    /* host order */
+	uint16_t peer_port; /* network order */
+	uint16_t pad_;
+	uint32_t expiry_s;
+};
+_Static_assert(sizeof(struct sn_cmd_chan) == 12, "cmd chan size");
+
 /* A command record: fixed SN_CMD_SIZE bytes. */
 struct sn_cmd {
 	uint16_t version; /* SN_ABI_VERSION */
@@ -182,6 +345,9 @@ struct sn_cmd {
 	uint8_t pad_[8];
 	union {
 		struct sn_cmd_session session;
+		struct sn_cmd_alloc alloc;
+		struct sn_cmd_perm perm;
+		struct sn_cmd_chan chan;
 		uint8_t raw[SN_CMD_SIZE - 32];
 	} u;
 };
@@ -282,13 +448,19 @@ struct sn_shm_hdr {
 	uint64_t cmds_rejected;
 	uint64_t table_bytes;     /* flow table + session slots, bytes */
 	uint64_t neigh_resolved;  /* neighbour entries with a MAC */
-	uint8_t pad_[1024 - 160];
+	uint64_t allocs_off;      /* TURN allocation table */
+	uint32_t max_allocs;
+	uint32_t now_s;           /* dataplane seconds, advanced once a second by the main lcore */
+	uint64_t allocs_active;   /* maintained by the dp main lcore */
+	uint8_t pad_[1024 - 184];
 	struct sn_port_info ports[SN_MAX_PORTS];
 	struct sn_addr_info addrs[SN_MAX_ADDRS];
 };
 _Static_assert(offsetof(struct sn_shm_hdr, generation) == 16, "hdr generation offset");
 _Static_assert(offsetof(struct sn_shm_hdr, cmd_ring_off) == 80, "hdr cmd_ring_off offset");
 _Static_assert(offsetof(struct sn_shm_hdr, cmds_rejected) == 136, "hdr tail offset");
+_Static_assert(offsetof(struct sn_shm_hdr, now_s) == 172, "hdr now_s offset");
+_Static_assert(offsetof(struct sn_shm_hdr, allocs_active) == 176, "hdr allocs offset");
 _Static_assert(offsetof(struct sn_shm_hdr, ports) == 1024, "hdr ports offset");
 _Static_assert(sizeof(struct sn_shm_hdr) <= SN_HDR_SIZE, "hdr size");
 

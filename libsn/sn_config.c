@@ -40,6 +40,7 @@
 #define DEF_MEM_MB	      512
 #define DEF_MBUFS	      16383
 #define DEF_MAX_SESSIONS      1048576
+#define DEF_MAX_ALLOCS	      131072
 #define DEF_BURST	      32
 #define DEF_PUNT_RATE_PPS     2000
 #define DEF_CMDS_PER_LOOP     256
@@ -63,6 +64,8 @@
 #define MBUFS_MAX	   16777215
 #define SESSIONS_MIN	   1
 #define SESSIONS_MAX	   16777216
+#define ALLOCS_MIN	   1
+#define ALLOCS_MAX	   4194304
 #define BURST_MIN	   1
 #define BURST_MAX	   64
 #define PUNT_RATE_MIN	   1
@@ -160,6 +163,7 @@ enum {
 	K_MEM_MB,
 	K_MBUFS,
 	K_MAX_SESSIONS,
+	K_MAX_ALLOCS,
 	K_BURST,
 	K_PUNT_RATE,
 	K_CMDS_PER_LOOP,
@@ -196,6 +200,8 @@ static const struct conf_key conf_keys[K_MAX] = {
 	[K_MBUFS] = {SECT_DATAPLANE, "mbufs", T_UINT, CFG(dp.mbufs), MBUFS_MIN, MBUFS_MAX, 0},
 	[K_MAX_SESSIONS] = {SECT_DATAPLANE, "max_sessions", T_UINT, CFG(dp.max_sessions),
 		SESSIONS_MIN, SESSIONS_MAX, 0},
+	[K_MAX_ALLOCS] = {SECT_DATAPLANE, "max_allocs", T_UINT, CFG(dp.max_allocs), ALLOCS_MIN,
+		ALLOCS_MAX, 0},
 	[K_BURST] = {SECT_DATAPLANE, "burst", T_UINT, CFG(dp.burst), BURST_MIN, BURST_MAX, 0},
 	[K_PUNT_RATE] = {SECT_DATAPLANE, "punt_rate_pps", T_UINT, CFG(dp.punt_rate_pps),
 		PUNT_RATE_MIN, PUNT_RATE_MAX, 0},
@@ -990,6 +996,7 @@ sn_config_defaults(struct sn_config *c)
 	c->dp.mem_mb = DEF_MEM_MB;
 	c->dp.mbufs = DEF_MBUFS;
 	c->dp.max_sessions = DEF_MAX_SESSIONS;
+	c->dp.max_allocs = DEF_MAX_ALLOCS;
 	c->dp.burst = DEF_BURST;
 	c->dp.punt_rate_pps = DEF_PUNT_RATE_PPS;
 	c->dp.cmds_per_loop = DEF_CMDS_PER_LOOP;

@@ -50,6 +50,7 @@ struct sn_config {
 		unsigned mem_mb;                  /* EAL -m; default 512 */
 		unsigned mbufs;                   /* mempool size; default 16383 */
 		unsigned max_sessions;            /* default 1048576 */
+		unsigned max_allocs;              /* TURN allocations; default 131072 */
 		unsigned burst;                   /* default 32, max 64 */
 		unsigned punt_rate_pps;           /* per reason per lcore; default 2000 */
 		unsigned cmds_per_loop;           /* default 256 */

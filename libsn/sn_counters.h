@@ -22,6 +22,13 @@
 	X(RELAY_PKTS, "relay_pkts", "packets forwarded on relay sessions") \
 	X(RELAY_BYTES, "relay_bytes", "UDP payload bytes forwarded on relay sessions") \
 	X(LATCH, "latch_events", "relay legs latched from a token probe") \
+	X(TURN_C2P_PKTS, "turn_c2p_pkts", "TURN packets relayed client to peer (ChannelData, Send)") \
+	X(TURN_C2P_BYTES, "turn_c2p_bytes", "application bytes relayed client to peer") \
+	X(TURN_P2C_PKTS, "turn_p2c_pkts", "TURN packets relayed peer to client (ChannelData, Data)") \
+	X(TURN_P2C_BYTES, "turn_p2c_bytes", "application bytes relayed peer to client") \
+	X(TURN_DATA_IND, "turn_data_indications", "peer packets sent to the client as Data indications") \
+	X(TURN_SEND_IND, "turn_send_indications", "Send indications relayed") \
+	X(TURN_HAIRPIN, "turn_hairpin", "relayed packets whose peer is another relayed address here") \
 	X(PUNT_PKTS, "punt_pkts", "packets handed to the exception port") \
 	X(EXC_TX_PKTS, "exception_tx_pkts", "packets from the exception port sent to ports") \
 	X(LOOPS, "loops", "worker loop iterations") \
@@ -35,6 +42,7 @@
 	X(STUN_OTHER, "stun_other", "STUN/TURN request the fast path does not answer") \
 	X(UDP_LOCAL, "udp_local", "other UDP for an appliance address (signalling)") \
 	X(TCP_LOCAL, "tcp_local", "TCP for an appliance address (admin, TURN over TCP/TLS)") \
+	X(TURN_STREAM, "turn_stream", "peer data for an allocation whose client is on TCP/TLS") \
 	X(OTHER_LOCAL, "other_local", "other IP protocol for an appliance address")
 
 /* Why a packet was dropped.  SN_DROP_NONE (0) is not a drop. */
@@ -62,7 +70,14 @@
 	X(PUNT_FULL, "punt_ring_full", "exception ring full") \
 	X(TX_FULL, "tx_full", "port transmit queue full") \
 	X(NO_MBUF, "no_mbuf", "mbuf allocation failed") \
-	X(TOO_BIG, "too_big", "rewritten packet exceeds the port MTU")
+	X(TOO_BIG, "too_big", "rewritten packet exceeds the port MTU") \
+	X(TURN_NO_ALLOCATION, "turn_no_allocation", "ChannelData/Send from a 5-tuple with no live allocation") \
+	X(TURN_NO_PERMISSION, "turn_no_permission", "TURN data to or from a peer without a live permission") \
+	X(TURN_UNKNOWN_CHANNEL, "turn_unknown_channel", "ChannelData on a channel not bound (or expired) for this 5-tuple") \
+	X(TURN_RATE_LIMIT, "turn_rate_limit", "TURN allocation rate limit exceeded") \
+	X(TURN_MALFORMED, "turn_malformed", "ChannelData or Send indication fails RFC 8656 length/attribute checks") \
+	X(TURN_EXPIRED, "turn_expired", "packet to a relayed address whose allocation has expired") \
+	X(TURN_SELF_PEER, "turn_self_peer", "relayed packet to an appliance address that is not a relayed address")
 
 #define SN_ENUM_(name, str, desc) SN_EV_##name,
 enum sn_event { SN_EVENT_COUNTERS(SN_ENUM_) SN_EV_MAX };

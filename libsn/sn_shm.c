@@ -29,8 +29,9 @@ align_up(size_t v)
 
 /* Offsets of each part; returns the total size. */
 static size_t
-shm_layout(uint32_t max_sessions, uint32_t cmd_slots, uint32_t cpl_slots, uint64_t *cmd_off,
-	uint64_t *cpl_off, uint64_t *stats_off, uint64_t *sess_off)
+shm_layout(uint32_t max_sessions, uint32_t max_allocs, uint32_t cmd_slots, uint32_t cpl_slots,
+	uint64_t *cmd_off, uint64_t *cpl_off, uint64_t *stats_off, uint64_t *sess_off,
+	uint64_t *alloc_off)
 {
 	size_t off = align_up(SN_HDR_SIZE);
 
@@ -42,15 +43,17 @@ shm_layout(uint32_t max_sessions, uint32_t cmd_slots, uint32_t cpl_slots, uint64
 	off = align_up(off + (size_t)SN_MAX_LCORES * SN_LCORE_STATS_SIZE);
 	*sess_off = off;
 	off = align_up(off + (size_t)max_sessions * sizeof(struct sn_session));
+	*alloc_off = off;
+	off = align_up(off + (size_t)max_allocs * sizeof(struct sn_alloc));
 	return off;
 }
 
 size_t
-sn_shm_size(uint32_t max_sessions, uint32_t cmd_slots, uint32_t cpl_slots)
+sn_shm_size(uint32_t max_sessions, uint32_t max_allocs, uint32_t cmd_slots, uint32_t cpl_slots)
 {
-	uint64_t a, b, c, d;
+	uint64_t a, b, c, d, e;
 
-	return shm_layout(max_sessions, cmd_slots, cpl_slots, &a, &b, &c, &d);
+	return shm_layout(max_sessions, max_allocs, cmd_slots, cpl_slots, &a, &b, &c, &d, &e);
 }
 
 /* Point the typed pointers of s at the parts named by the header. */
@@ -64,13 +67,14 @@ shm_bind(struct sn_shm *s)
 	s->cpl = (struct sn_ring_hdr *)(base + s->hdr->cpl_ring_off);
 	s->stats = (struct sn_lcore_stats *)(base + s->hdr->stats_off);
 	s->sessions = (struct sn_session *)(base + s->hdr->sessions_off);
+	s->allocs = (struct sn_alloc *)(base + s->hdr->allocs_off);
 }
 
 int
-sn_shm_create(struct sn_shm *s, const char *path, uint32_t max_sessions, uint32_t cmd_slots,
-	uint32_t cpl_slots)
+sn_shm_create(struct sn_shm *s, const char *path, uint32_t max_sessions, uint32_t max_allocs,
+	uint32_t cmd_slots, uint32_t cpl_slots)
 {
-	uint64_t cmd_off, cpl_off, stats_off, sess_off;
+	uint64_t cmd_off, cpl_off, stats_off, sess_off, alloc_off;
 	struct sn_shm_hdr *h;
 	size_t size;
 	void *base;
@@ -81,8 +85,8 @@ sn_shm_create(struct sn_shm *s, const char *path, uint32_t max_sessions, uint32_
 	if (max_sessions == 0 || cmd_slots < 2 || (cmd_slots & (cmd_slots - 1)) != 0 ||
 			cpl_slots < 2 || (cpl_slots & (cpl_slots - 1)) != 0)
 		return -EINVAL;
-	size = shm_layout(max_sessions, cmd_slots, cpl_slots, &cmd_off, &cpl_off, &stats_off,
-		&sess_off);
+	size = shm_layout(max_sessions, max_allocs, cmd_slots, cpl_slots, &cmd_off, &cpl_off,
+		&stats_off, &sess_off, &alloc_off);
 
 	if (unlink(path) != 0 && errno != ENOENT)
 		return -errno;
@@ -108,6 +112,8 @@ sn_shm_create(struct sn_shm *s, const char *path, uint32_t max_sessions, uint32_
 	h->cpl_ring_off = cpl_off;
 	h->stats_off = stats_off;
 	h->sessions_off = sess_off;
+	h->max_allocs = max_allocs;
+	h->allocs_off = alloc_off;
 	h->cmd_slots = cmd_slots;
 	h->cpl_slots = cpl_slots;
 	h->dp_pid = (uint32_t)getpid();
@@ -176,7 +182,8 @@ sn_shm_attach(struct sn_shm *s, const char *path)
 	}
 	if (hdr.abi_version != SN_ABI_VERSION || hdr.hdr_size != SN_HDR_SIZE ||
 			hdr.total_size != (uint64_t)st.st_size ||
-			hdr.total_size != sn_shm_size(hdr.max_sessions, hdr.cmd_slots, hdr.cpl_slots)) {
+			hdr.total_size != sn_shm_size(hdr.max_sessions, hdr.max_allocs, hdr.cmd_slots,
+						 hdr.cpl_slots)) {
 		ret = -EPROTO;
 		goto fail_fd;
 	}

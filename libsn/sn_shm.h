@@ -21,20 +21,22 @@ struct sn_shm {
 	struct sn_ring_hdr *cpl;  /* dp -> control */
 	struct sn_lcore_stats *stats; /* SN_MAX_LCORES pages, SN_LCORE_STATS_SIZE apart */
 	struct sn_session *sessions;  /* hdr->max_sessions slots */
+	struct sn_alloc *allocs;      /* hdr->max_allocs TURN allocation slots */
 };
 
-/* Bytes of a region for the given sizes (header, rings, stats, sessions). */
-size_t sn_shm_size(uint32_t max_sessions, uint32_t cmd_slots, uint32_t cpl_slots);
+/* Bytes of a region for the given sizes (header, rings, stats, sessions, allocations). */
+size_t sn_shm_size(
+	uint32_t max_sessions, uint32_t max_allocs, uint32_t cmd_slots, uint32_t cpl_slots);
 
 /*
  * Dataplane side: create or reuse the file at path, size it, map it
- * read-write, zero it, lay out rings/stats/sessions, fill the header with
+ * read-write, zero it, lay out rings/stats/sessions/allocations, fill the header with
  * generation = 0 (the caller fills ports/addrs, then calls
  * sn_shm_publish()).  cmd_slots/cpl_slots: powers of two.
  * Returns 0 or -errno.
  */
-int sn_shm_create(struct sn_shm *s, const char *path, uint32_t max_sessions, uint32_t cmd_slots,
-	uint32_t cpl_slots);
+int sn_shm_create(struct sn_shm *s, const char *path, uint32_t max_sessions, uint32_t max_allocs,
+	uint32_t cmd_slots, uint32_t cpl_slots);
 
 /*
  * Dataplane side: pick a new generation (never 0, never the previous one,

@@ -19,7 +19,7 @@ fake_dp_start(struct fake_dp *dp, const char *path, const struct sn_config *cfg,
 
 	memset(dp, 0, sizeof(*dp));
 	snprintf(dp->path, sizeof(dp->path), "%s", path);
-	ret = sn_shm_create(&dp->shm, path, max_sessions, cmd_slots, cpl_slots);
+	ret = sn_shm_create(&dp->shm, path, max_sessions, FAKE_DP_MAX_ALLOCS, cmd_slots, cpl_slots);
 	if (ret != 0)
 		return ret;
 	h = dp->shm.hdr;

@@ -15,6 +15,7 @@
 #include "sn_shm.h"
 
 #define FAKE_DP_TSC_HZ 1000000000ull /* now_tsc counts nanoseconds */
+#define FAKE_DP_MAX_ALLOCS 1024
 
 struct fake_dp {
 	struct sn_shm shm;
