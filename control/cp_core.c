@@ -12,6 +12,7 @@
 #include "cp_csv.h"
 #include "cp_json.h"
 #include "cp_log.h"
+#include "cp_turn.h"
 #include "sn_addr.h"
 
 #define NS_PER_S	    UINT64_C(1000000000)
@@ -312,14 +313,28 @@ mb_build_add(void *arg, uint32_t flow_id, struct sn_cmd_session *spec)
 	return 0;
 }
 
+static int
+mb_build_turn(void *arg, uint16_t type, uint32_t flow_id, uint8_t sub, struct sn_cmd *cmd)
+{
+	struct cp_core *c = arg;
+
+	return c->turn != NULL ? cp_turn_build_cmd(c->turn, type, flow_id, sub, cmd) : -ENOENT;
+}
+
 static void
 mb_result(void *arg, uint16_t type, uint32_t flow_id, int32_t status)
 {
 	struct cp_core *c = arg;
-	struct cp_session *sess = cp_sessions_find(&c->sess, flow_id);
+	struct cp_session *sess;
 	char msg[CP_ERR_LEN];
 	bool replayed;
 
+	if (type >= SN_CMD_ALLOC_SET && type <= SN_CMD_CHAN_SET) {
+		if (c->turn != NULL)
+			cp_turn_result(c->turn, type, flow_id, status);
+		return;
+	}
+	sess = cp_sessions_find(&c->sess, flow_id);
 	if (sess == NULL)
 		return;
 	if (type == SN_CMD_SESSION_ADD) {
@@ -407,6 +422,8 @@ on_attached(struct cp_core *c)
 	rcu_read_unlock();
 	c->replay_outstanding = c->replay_total;
 	c->replay_gen = c->mbox.gen;
+	if (c->turn != NULL)
+		cp_turn_replay(c->turn);
 	if (c->replay_total != 0) {
 		c->cnt[CP_CNT_REPLAYS]++;
 		c->cnt[CP_CNT_SESSIONS_REPLAYED] += c->replay_total;
@@ -448,6 +465,8 @@ on_synced(struct cp_core *c)
 		cp_mbox_submit(&c->mbox, SN_CMD_SESSION_DEL, id);
 	}
 	cp_sessions_rebuild_free(&c->sess);
+	if (c->turn != NULL && shm->allocs != NULL)
+		cp_turn_adopt(c->turn, shm->allocs, shm->hdr->max_allocs, c->now_ns());
 	c->cnt[CP_CNT_ADOPTIONS]++;
 	c->cnt[CP_CNT_SESSIONS_ADOPTED] += adopted;
 	c->cnt[CP_CNT_ADOPT_FAILED] += failed;
@@ -504,6 +523,7 @@ mb_event(void *arg, enum cp_mbox_event ev)
 
 static const struct cp_mbox_ops cp_core_mbox_ops = {
 	.build_add = mb_build_add,
+	.build_turn = mb_build_turn,
 	.result = mb_result,
 	.latched = mb_latched,
 	.event = mb_event,
@@ -713,6 +733,8 @@ cp_core_tick(struct cp_core *c)
 	cp_core_expire_idle(c);
 	retry_deletes(c);
 	check_deadlines(c);
+	if (c->turn != NULL)
+		cp_turn_tick(c->turn, c->now_ns());
 	cp_mbox_flush(&c->mbox);
 }
 

@@ -80,8 +80,11 @@ struct cp_sampler {
 	struct cp_lcore_rate lcore[SN_MAX_LCORES];
 };
 
+struct cp_turn;
+
 struct cp_core {
 	struct sn_config cfg;
+	struct cp_turn *turn; /* the TURN server (cp_turn_net.c), NULL when [turn] is off */
 	struct cp_sessions sess;
 	struct cp_mbox mbox;
 	uint64_t cnt[CP_CNT_MAX];

@@ -26,6 +26,7 @@
 #include "cp_core.h"
 #include "cp_log.h"
 #include "cp_server.h"
+#include "cp_turn_net.h"
 #include "sn_config.h"
 
 #ifndef CP_VERSION
@@ -48,7 +49,7 @@ usage(FILE *f)
 		   "\n"
 		   "  -c, --config FILE   supernode configuration (sections [dataplane], [port "
 		   "NAME],\n"
-		   "                      [relay], [control]); required\n"
+		   "                      [relay], [control], [turn]); required\n"
 		   "  -f, --foreground    stay in the foreground, log to stderr (the only mode)\n"
 		   "  -V, --version       print the version\n"
 		   "  -h, --help          this help\n"
@@ -83,6 +84,7 @@ main(int argc, char **argv)
 	static struct sn_config cfg;
 	static struct cp_server srv;
 	static struct cp_core core;
+	struct cp_turn_net *turn_net = NULL;
 	const char *conf = NULL;
 	char err[CP_ERRBUF] = "";
 	int epfd, tfd, sfd, n, i, ret, rc = 1;
@@ -150,6 +152,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "sn-control: %s\n", err);
 		goto out_core;
 	}
+	if (cfg.turn.enabled) {
+		ret = cp_turn_net_open(&turn_net, &core, epfd, err, sizeof(err));
+		if (ret != 0) {
+			fprintf(stderr, "sn-control: %s\n", err[0] != '\0' ? err : strerror(-ret));
+			cp_server_close(&srv);
+			goto out_core;
+		}
+	}
 	CP_INFO("sn-control %s: config %s, admin socket %s, shared memory %s, max_sessions %u, "
 		"relay ports %u-%u on %u addresses, idle_timeout_s %u",
 		CP_VERSION, conf, cfg.cp.admin_socket, cfg.dp.shm_path, cfg.dp.max_sessions,
@@ -182,6 +192,9 @@ main(int argc, char **argv)
 			case CP_EP_CONN:
 				cp_server_event(&srv, t, evs[i].events);
 				break;
+			case CP_EP_TURN:
+				cp_turn_net_event(turn_net, t, evs[i].events);
+				break;
 			}
 		}
 		cp_core_poll(&core);
@@ -190,6 +203,7 @@ main(int argc, char **argv)
 	CP_INFO("stopped; %u sessions stay programmed in the dataplane (fail static)",
 		core.sess.count);
 	rc = 0;
+	cp_turn_net_close(turn_net);
 	cp_server_close(&srv);
 out_core:
 	cp_core_fini(&core);

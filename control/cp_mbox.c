@@ -190,6 +190,14 @@ cp_mbox_submit(struct cp_mbox *m, uint16_t type, uint32_t flow_id)
 }
 
 int
+cp_mbox_submit_sub(struct cp_mbox *m, uint16_t type, uint32_t flow_id, uint8_t sub)
+{
+	struct cp_mbox_rec r = {.type = type, .flow_id = flow_id, .sub = sub};
+
+	return cp_fifo_push(&m->pending, &r);
+}
+
+int
 cp_mbox_flush(struct cp_mbox *m)
 {
 	struct cp_mbox_rec *r;
@@ -218,6 +226,16 @@ cp_mbox_flush(struct cp_mbox *m)
 				continue;
 			}
 			c->len = sizeof(c->u.session);
+		} else if (r->type >= SN_CMD_ALLOC_SET && r->type <= SN_CMD_CHAN_SET) {
+			int len = m->ops->build_turn != NULL
+					  ? m->ops->build_turn(m->arg, r->type, r->flow_id, r->sub, c)
+					  : -EOPNOTSUPP;
+
+			if (len < 0) {
+				cp_fifo_pop(&m->pending); /* allocation gone meanwhile */
+				continue;
+			}
+			c->len = (uint16_t)len;
 		}
 		r->seq = m->next_seq++;
 		c->seq = r->seq;

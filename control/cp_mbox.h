@@ -47,6 +47,12 @@ enum cp_mbox_event {
 struct cp_mbox_ops {
 	/* Fill the payload of a SESSION_ADD for flow_id.  <0: drop the command. */
 	int (*build_add)(void *arg, uint32_t flow_id, struct sn_cmd_session *spec);
+	/*
+	 * Fill a TURN command (SN_CMD_ALLOC_SET, ALLOC_DEL, PERM_SET, CHAN_SET)
+	 * for allocation flow_id, slot sub, from the current state: returns
+	 * the payload length, <0 to drop the command.
+	 */
+	int (*build_turn)(void *arg, uint16_t type, uint32_t flow_id, uint8_t sub, struct sn_cmd *c);
 	/* The dataplane answered a SESSION_ADD/SESSION_DEL this client sent. */
 	void (*result)(void *arg, uint16_t type, uint32_t flow_id, int32_t status);
 	/* SN_EVT_LATCHED. */
@@ -59,7 +65,8 @@ struct cp_mbox_ops {
 struct cp_mbox_rec {
 	uint32_t seq;
 	uint16_t type;
-	uint16_t done; /* in flight: answered out of order */
+	uint8_t done; /* in flight: answered out of order */
+	uint8_t sub;  /* TURN commands: permission or channel slot */
 	uint32_t flow_id;
 };
 
@@ -99,6 +106,9 @@ int cp_mbox_poll(struct cp_mbox *m, uint64_t now_ns);
 
 /* Queue a command (SN_CMD_SESSION_ADD/DEL) for flow_id.  0 or -ENOMEM. */
 int cp_mbox_submit(struct cp_mbox *m, uint16_t type, uint32_t flow_id);
+
+/* Queue a TURN command for allocation flow_id, slot sub (built by ops->build_turn). */
+int cp_mbox_submit_sub(struct cp_mbox *m, uint16_t type, uint32_t flow_id, uint8_t sub);
 
 /* Move queued commands into the ring until it is full.  Returns records moved. */
 int cp_mbox_flush(struct cp_mbox *m);

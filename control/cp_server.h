@@ -25,6 +25,7 @@ enum cp_ep_kind {
 	CP_EP_CONN,
 	CP_EP_TIMER,
 	CP_EP_SIGNAL,
+	CP_EP_TURN, /* cp_turn_net.c */
 };
 
 struct cp_conn {

@@ -334,6 +334,31 @@ port_mark(struct cp_sessions *s, unsigned idx, uint16_t port)
 	}
 }
 
+int
+cp_sessions_port_alloc(struct cp_sessions *s, unsigned idx, uint16_t *port)
+{
+	if (idx >= s->n_addrs)
+		return -EINVAL;
+	return pool_alloc(s, &s->pools[idx], port);
+}
+
+int
+cp_sessions_port_take(struct cp_sessions *s, unsigned idx, uint16_t port)
+{
+	if (idx >= s->n_addrs || !port_in_range(s, port))
+		return -EINVAL;
+	if (bit_test(s->pools[idx].bits, port - s->port_min))
+		return -EADDRINUSE;
+	port_mark(s, idx, port);
+	return 0;
+}
+
+void
+cp_sessions_port_release(struct cp_sessions *s, unsigned idx, uint16_t port)
+{
+	port_release(s, idx, port);
+}
+
 uint32_t
 cp_sessions_ports_free(const struct cp_sessions *s, unsigned i)
 {

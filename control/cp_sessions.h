@@ -213,6 +213,16 @@ cp_sessions_iter_get(struct cds_lfht_iter *it)
 	for (cds_lfht_first((s)->by_id, &(it)); ((sess) = cp_sessions_iter_get(&(it))) != NULL; \
 		cds_lfht_next((s)->by_id, &(it)))
 
+/*
+ * Relay ports for other users of the pools (the TURN server): next-fit
+ * allocation on address index idx (0, -EINVAL, -EADDRINUSE when full), a
+ * given port (0, -EINVAL outside the range, -EADDRINUSE when taken), and
+ * release (no-op when not in use).
+ */
+int cp_sessions_port_alloc(struct cp_sessions *s, unsigned idx, uint16_t *port);
+int cp_sessions_port_take(struct cp_sessions *s, unsigned idx, uint16_t port);
+void cp_sessions_port_release(struct cp_sessions *s, unsigned idx, uint16_t port);
+
 /* Free relay ports left on address index i. */
 uint32_t cp_sessions_ports_free(const struct cp_sessions *s, unsigned i);
 

@@ -179,8 +179,14 @@ _Static_assert(offsetof(struct sn_session, rl_drops) == 124, "session rl_drops o
 #define SN_TURN_MAX_PERMS    8 /* permissions per allocation (508 beyond) */
 #define SN_TURN_MAX_CHANNELS 8 /* channels per allocation (508 beyond) */
 #define SN_TURN_MAX_RELAYS   2 /* relayed addresses: IPv4 and/or IPv6 (RFC 8656 7.1) */
-#define SN_TURN_CHAN_MIN     0x4000 /* RFC 8656 section 12 */
-#define SN_TURN_CHAN_MAX     0x4FFF
+/*
+ * Channel numbers: RFC 8656 section 12 narrowed the range to 0x4000-0x4FFF,
+ * RFC 5766 allowed 0x4000-0x7FFF and coturn's clients still pick from the
+ * old range, so the old one is accepted (RFC 7983 gives first bytes 80-127
+ * to nothing else on this port).
+ */
+#define SN_TURN_CHAN_MIN     0x4000
+#define SN_TURN_CHAN_MAX     0x7FFF
 #define SN_TURN_NO_PERM	     0xff
 
 /* struct sn_alloc.flags */

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/un.h>
 
 #include <ini.h>
@@ -43,6 +44,7 @@
 #define DEF_MAX_ALLOCS	      131072
 #define DEF_BURST	      32
 #define DEF_PUNT_RATE_PPS     2000
+#define DEF_PUNT_RATE_STREAM  50000 /* TURN peer data for TCP/TLS clients */
 #define DEF_CMDS_PER_LOOP     256
 #define DEF_RING_SLOTS	      65536
 #define DEF_FILE_PREFIX	      "supernode"
@@ -55,6 +57,17 @@
 #define DEF_IDLE_TIMEOUT_S    120
 #define DEF_REPLAY_TIMEOUT_MS 1000
 #define DEF_LOG_LEVEL	      "info"
+#define DEF_TURN_REALM	      "supernode"
+#define DEF_TURN_SOFTWARE     "supernode"
+#define DEF_TURN_TCP_PORT     3478
+#define DEF_TURN_TLS_PORT     5349 /* RFC 8656 section 18: turns */
+#define DEF_TURN_TLS_PORT_ALT 443  /* for clients behind firewalls that only pass HTTPS */
+#define DEF_TURN_USERS	      "/var/lib/supernode/turn-users"
+#define DEF_TURN_SECRETS      "/var/lib/supernode/turn-secrets"
+#define DEF_NONCE_LIFETIME_S  600
+#define DEF_ALLOC_LIFETIME_S  600  /* RFC 8656 section 3.9 */
+#define DEF_ALLOC_MAX_LIFE_S  3600 /* RFC 8656 section 7.2 */
+#define DEF_ERROR_RATE_PPS    20
 
 /* Ranges */
 #define MAX_LCORE_ID	   127 /* DPDK RTE_MAX_LCORE (128 in Debian's build) - 1 */
@@ -83,6 +96,13 @@
 #define PORT_NUM_MAX	   65535
 #define RELAY_PORT_MIN	   1024
 #define IDLE_MAX_S	   31536000 /* a year */
+#define NONCE_LIFE_MIN	   10
+#define NONCE_LIFE_MAX	   86400
+#define ALLOC_LIFE_MIN	   600 /* RFC 8656 section 7.2: never below the default */
+#define ALLOC_LIFE_MAX	   86400
+#define QUOTA_MAX	   16777216
+#define KBPS_MAX	   UINT32_MAX
+#define ERROR_RATE_MAX	   1000000
 #define REPLAY_MIN_MS	   10
 #define REPLAY_MAX_MS	   600000
 #define IFNAME_MAX	   15 /* IFNAMSIZ - 1 */
@@ -114,6 +134,7 @@ enum sect_kind {
 	SECT_PORT,
 	SECT_RELAY,
 	SECT_CONTROL,
+	SECT_TURN,
 };
 
 static const char *const sect_names[] = {
@@ -122,6 +143,7 @@ static const char *const sect_names[] = {
 	[SECT_PORT] = "port",
 	[SECT_RELAY] = "relay",
 	[SECT_CONTROL] = "control",
+	[SECT_TURN] = "turn",
 };
 
 enum key_type {
@@ -138,6 +160,10 @@ enum key_type {
 	T_GW4,
 	T_GW6,
 	T_MAC,
+	T_BOOL,	     /* yes|no|true|false|on|off|1|0 */
+	T_PORTLIST,  /* comma list of UDP/TCP ports */
+	T_RELAYADDR, /* an appliance address, repeatable */
+	T_CIDR,	     /* ADDR/PREFIX, repeatable; field: array of struct sn_cidr */
 };
 
 #define F_POW2 0x1 /* T_UINT: power of two */
@@ -166,6 +192,7 @@ enum {
 	K_MAX_ALLOCS,
 	K_BURST,
 	K_PUNT_RATE,
+	K_PUNT_RATE_STREAM,
 	K_CMDS_PER_LOOP,
 	K_CMD_SLOTS,
 	K_CPL_SLOTS,
@@ -188,6 +215,27 @@ enum {
 	K_IDLE_TIMEOUT,
 	K_REPLAY_TIMEOUT,
 	K_LOG_LEVEL,
+	K_TURN_ENABLED,
+	K_TURN_REALM,
+	K_TURN_SOFTWARE,
+	K_TURN_TCP_PORT,
+	K_TURN_TLS_PORTS,
+	K_TURN_TLS_CERT,
+	K_TURN_TLS_KEY,
+	K_TURN_USERS,
+	K_TURN_SECRETS,
+	K_TURN_NONCE_LIFE,
+	K_TURN_DEF_LIFE,
+	K_TURN_MAX_LIFE,
+	K_TURN_RELAY_ADDR,
+	K_TURN_ALLOWED,
+	K_TURN_DENIED,
+	K_TURN_USER_QUOTA,
+	K_TURN_TOTAL_QUOTA,
+	K_TURN_ALLOC_KBPS,
+	K_TURN_USER_KBPS,
+	K_TURN_KBPS_CAP,
+	K_TURN_ERROR_RATE,
 	K_MAX,
 };
 
@@ -205,6 +253,8 @@ static const struct conf_key conf_keys[K_MAX] = {
 	[K_BURST] = {SECT_DATAPLANE, "burst", T_UINT, CFG(dp.burst), BURST_MIN, BURST_MAX, 0},
 	[K_PUNT_RATE] = {SECT_DATAPLANE, "punt_rate_pps", T_UINT, CFG(dp.punt_rate_pps),
 		PUNT_RATE_MIN, PUNT_RATE_MAX, 0},
+	[K_PUNT_RATE_STREAM] = {SECT_DATAPLANE, "punt_rate_stream_pps", T_UINT,
+		CFG(dp.punt_rate_stream_pps), PUNT_RATE_MIN, PUNT_RATE_MAX, 0},
 	[K_CMDS_PER_LOOP] = {SECT_DATAPLANE, "cmds_per_loop", T_UINT, CFG(dp.cmds_per_loop),
 		CMDS_PER_LOOP_MIN, CMDS_PER_LOOP_MAX, 0},
 	[K_CMD_SLOTS] = {SECT_DATAPLANE, "cmd_slots", T_UINT, CFG(dp.cmd_slots), SLOTS_MIN,
@@ -237,6 +287,36 @@ static const struct conf_key conf_keys[K_MAX] = {
 	[K_REPLAY_TIMEOUT] = {SECT_CONTROL, "replay_timeout_ms", T_UINT, CFG(cp.replay_timeout_ms),
 		REPLAY_MIN_MS, REPLAY_MAX_MS, 0},
 	[K_LOG_LEVEL] = {SECT_CONTROL, "log_level", T_LOGLEVEL, CFG(cp.log_level), 0, 0, 0},
+	[K_TURN_ENABLED] = {SECT_TURN, "enabled", T_BOOL, CFG(turn.enabled), 0, 0, 0},
+	[K_TURN_REALM] = {SECT_TURN, "realm", T_STR, CFG(turn.realm), 0, 0, 0},
+	[K_TURN_SOFTWARE] = {SECT_TURN, "software", T_STR, CFG(turn.software), 0, 0, 0},
+	[K_TURN_TCP_PORT] = {SECT_TURN, "tcp_port", T_UINT, CFG(turn.tcp_port), 0, PORT_NUM_MAX, 0},
+	[K_TURN_TLS_PORTS] = {SECT_TURN, "tls_ports", T_PORTLIST, CFG(turn.tls_ports), 0, 0, 0},
+	[K_TURN_TLS_CERT] = {SECT_TURN, "tls_cert", T_PATH, CFG(turn.tls_cert), 0, 0, 0},
+	[K_TURN_TLS_KEY] = {SECT_TURN, "tls_key", T_PATH, CFG(turn.tls_key), 0, 0, 0},
+	[K_TURN_USERS] = {SECT_TURN, "users_file", T_PATH, CFG(turn.users_file), 0, 0, 0},
+	[K_TURN_SECRETS] = {SECT_TURN, "secrets_file", T_PATH, CFG(turn.secrets_file), 0, 0, 0},
+	[K_TURN_NONCE_LIFE] = {SECT_TURN, "nonce_lifetime_s", T_UINT, CFG(turn.nonce_lifetime_s),
+		NONCE_LIFE_MIN, NONCE_LIFE_MAX, 0},
+	[K_TURN_DEF_LIFE] = {SECT_TURN, "default_lifetime_s", T_UINT,
+		CFG(turn.default_lifetime_s), ALLOC_LIFE_MIN, ALLOC_LIFE_MAX, 0},
+	[K_TURN_MAX_LIFE] = {SECT_TURN, "max_lifetime_s", T_UINT, CFG(turn.max_lifetime_s),
+		ALLOC_LIFE_MIN, ALLOC_LIFE_MAX, 0},
+	[K_TURN_RELAY_ADDR] = {SECT_TURN, "relay_address", T_RELAYADDR, 0, 0, 0, 0, 0},
+	[K_TURN_ALLOWED] = {SECT_TURN, "allowed_peer", T_CIDR, CFG(turn.allowed_peers), 0, 0, 0},
+	[K_TURN_DENIED] = {SECT_TURN, "denied_peer", T_CIDR, CFG(turn.denied_peers), 0, 0, 0},
+	[K_TURN_USER_QUOTA] = {SECT_TURN, "user_quota", T_UINT, CFG(turn.user_quota), 0, QUOTA_MAX,
+		0},
+	[K_TURN_TOTAL_QUOTA] = {SECT_TURN, "total_quota", T_UINT, CFG(turn.total_quota), 0,
+		QUOTA_MAX, 0},
+	[K_TURN_ALLOC_KBPS] = {SECT_TURN, "max_alloc_kbps", T_UINT, CFG(turn.max_alloc_kbps), 0,
+		KBPS_MAX, 0},
+	[K_TURN_USER_KBPS] = {SECT_TURN, "user_kbps_quota", T_UINT, CFG(turn.user_kbps_quota), 0,
+		KBPS_MAX, 0},
+	[K_TURN_KBPS_CAP] = {SECT_TURN, "kbps_capacity", T_UINT, CFG(turn.kbps_capacity), 0,
+		KBPS_MAX, 0},
+	[K_TURN_ERROR_RATE] = {SECT_TURN, "error_rate_pps", T_UINT, CFG(turn.error_rate_pps), 1,
+		ERROR_RATE_MAX, 0},
 };
 
 _Static_assert(K_MAX <= 64, "key bitmask is 64 bits");
@@ -273,11 +353,12 @@ struct conf_ctx {
 	enum sect_kind kind;		      /* current section */
 	unsigned port;			      /* current port when kind == SECT_PORT */
 	char sect_disp[48];		      /* "dataplane", "port p0" for messages */
-	unsigned sect_line[SECT_CONTROL + 1]; /* first line of the fixed sections */
+	unsigned sect_line[SECT_TURN + 1]; /* first line of the fixed sections */
 	unsigned port_line[SN_MAX_PORTS];
 	struct key_seen global; /* dataplane, relay, control keys */
 	struct key_seen ports[SN_MAX_PORTS];
 	unsigned addr_line[SN_MAX_ADDRS];
+	unsigned relay_addr_line[SN_MAX_ADDRS];
 	int read_errno; /* errno of a failed read */
 };
 
@@ -570,6 +651,144 @@ add_address(struct conf_ctx *x, const struct conf_key *k, const char *value)
 	return 0;
 }
 
+static int
+set_bool(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	bool v;
+	unsigned i;
+
+	for (i = 0; i < N_ELEM(yes); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			v = true;
+			goto found;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			v = false;
+			goto found;
+		}
+	}
+	key_fail(x, k, "want yes or no", value);
+	return -EINVAL;
+found:
+	memcpy(field, &v, sizeof(v));
+	return 0;
+}
+
+/* tls_ports: "5349, 443"; an empty value turns the TLS listeners off. */
+static int
+set_portlist(struct conf_ctx *x, const struct conf_key *k, const char *value)
+{
+	struct sn_config *c = x->c;
+	char buf[SN_CONF_STR];
+	char *tok, *next;
+	unsigned n = 0, i;
+	uint32_t v;
+
+	if (strlen(value) >= sizeof(buf)) {
+		key_fail(x, k, "too long", value);
+		return -EINVAL;
+	}
+	strcpy(buf, value);
+	for (tok = buf; tok != NULL && *tok != '\0'; tok = next) {
+		char *comma = strchr(tok, ',');
+		char *e;
+
+		next = comma != NULL ? comma + 1 : NULL;
+		if (comma != NULL)
+			*comma = '\0';
+		while (isspace((unsigned char)*tok))
+			tok++;
+		e = tok + strlen(tok);
+		while (e > tok && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (parse_u32(tok, &v) != 0 || v < PORT_NUM_MIN || v > PORT_NUM_MAX) {
+			key_fail(x, k, "not a comma-separated list of ports (1..65535)", value);
+			return -EINVAL;
+		}
+		for (i = 0; i < n; i++) {
+			if (c->turn.tls_ports[i] == v) {
+				key_fail(x, k, "port listed twice", value);
+				return -EINVAL;
+			}
+		}
+		if (n == SN_TURN_MAX_TLS_PORTS) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "more than %u ports", SN_TURN_MAX_TLS_PORTS);
+			key_fail(x, k, what, value);
+			return -EINVAL;
+		}
+		c->turn.tls_ports[n++] = (uint16_t)v;
+	}
+	c->turn.n_tls_ports = n;
+	return 0;
+}
+
+/* relay_address: resolved against the [port] addresses in conf_validate(). */
+static int
+add_relay_addr(struct conf_ctx *x, const struct conf_key *k, const char *value)
+{
+	struct sn_config *c = x->c;
+	struct sn_abi_addr a;
+	unsigned i;
+
+	if (sn_addr_parse(value, &a) != 0) {
+		key_fail(x, k, "not an IPv4 or IPv6 address", value);
+		return -EINVAL;
+	}
+	for (i = 0; i < c->turn.n_relay_addrs; i++) {
+		if (sn_addr_eq(&c->turn.relay_addrs[i], &a)) {
+			key_fail(x, k, "listed twice", value);
+			return -EINVAL;
+		}
+	}
+	if (c->turn.n_relay_addrs == SN_MAX_ADDRS) {
+		key_fail(x, k, "too many relay addresses", value);
+		return -EINVAL;
+	}
+	x->relay_addr_line[c->turn.n_relay_addrs] = x->lineno;
+	c->turn.relay_addrs[c->turn.n_relay_addrs++] = a;
+	return 0;
+}
+
+/* allowed_peer / denied_peer: ADDR/PREFIX (host bits must be zero) or a single address. */
+static int
+add_cidr(struct conf_ctx *x, const struct conf_key *k, const char *value)
+{
+	struct sn_config *c = x->c;
+	bool allow = k == &conf_keys[K_TURN_ALLOWED];
+	struct sn_cidr *list = allow ? c->turn.allowed_peers : c->turn.denied_peers;
+	unsigned *n = allow ? &c->turn.n_allowed_peers : &c->turn.n_denied_peers;
+	struct sn_cidr cd;
+	unsigned bits, i;
+
+	memset(&cd, 0, sizeof(cd));
+	if (sn_prefix_parse(value, &cd.addr, &cd.prefix_len, false) != 0) {
+		key_fail(x, k, "not ADDRESS or ADDRESS/PREFIX", value);
+		return -EINVAL;
+	}
+	bits = cd.addr.family == SN_FAM_IPV4 ? IPV4_BITS : IPV6_BITS;
+	if (strchr(value, '/') == NULL)
+		cd.prefix_len = (uint8_t)bits;
+	for (i = cd.prefix_len; i < bits; i++) {
+		if (cd.addr.bytes[i / 8] & (0x80u >> (i % 8))) {
+			key_fail(x, k, "host bits set after the prefix", value);
+			return -EINVAL;
+		}
+	}
+	if (*n == SN_TURN_MAX_CIDRS) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "more than %u entries", SN_TURN_MAX_CIDRS);
+		key_fail(x, k, what, value);
+		return -EINVAL;
+	}
+	list[(*n)++] = cd;
+	return 0;
+}
+
 /* Parse value for key k into the current section's struct.  0 or -EINVAL. */
 static int
 set_key(struct conf_ctx *x, const struct conf_key *k, const char *value)
@@ -678,6 +897,14 @@ set_key(struct conf_ctx *x, const struct conf_key *k, const char *value)
 		}
 		memcpy(field, &a, sizeof(a));
 		return 0;
+	case T_BOOL:
+		return set_bool(x, k, field, value);
+	case T_PORTLIST:
+		return set_portlist(x, k, value);
+	case T_RELAYADDR:
+		return add_relay_addr(x, k, value);
+	case T_CIDR:
+		return add_cidr(x, k, value);
 	case T_MAC: {
 		uint8_t mac[SN_ETH_ALEN];
 
@@ -725,7 +952,8 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 		return 0;
 	}
 	seen = x->kind == SECT_PORT ? &x->ports[x->port] : &x->global;
-	if (k->type != T_ADDRESS && (seen->mask & (1ull << i))) {
+	if (k->type != T_ADDRESS && k->type != T_RELAYADDR && k->type != T_CIDR &&
+		(seen->mask & (1ull << i))) {
 		char what[64];
 
 		snprintf(what, sizeof(what), "duplicate key (first set on line %u)", seen->line[i]);
@@ -814,13 +1042,13 @@ open_section(struct conf_ctx *x, char *s)
 		return;
 	}
 	snprintf(x->sect_disp, sizeof(x->sect_disp), "%.40s", name);
-	for (k = SECT_DATAPLANE; k <= SECT_CONTROL; k++) {
+	for (k = SECT_DATAPLANE; k <= SECT_TURN; k++) {
 		if (k != SECT_PORT && strcmp(name, sect_names[k]) == 0)
 			break;
 	}
-	if (k > SECT_CONTROL) {
+	if (k > SECT_TURN) {
 		conf_fail(x, x->lineno,
-			"[%s]: unknown section (want dataplane, port NAME, relay or control)",
+			"[%s]: unknown section (want dataplane, port NAME, relay, control or turn)",
 			name);
 		return;
 	}
@@ -887,6 +1115,67 @@ static unsigned
 key_line(const struct key_seen *ks, unsigned key, unsigned fallback)
 {
 	return (ks->mask & (1ull << key)) ? ks->line[key] : fallback;
+}
+
+/* [turn]: resolve relay addresses, lifetimes, listener ports. */
+static void
+turn_validate(struct conf_ctx *x)
+{
+	struct sn_config *c = x->c;
+	char what[128], val[64];
+	unsigned i;
+	int idx;
+
+	if (c->turn.n_relay_addrs == 0) {
+		for (i = 0; i < c->n_addrs; i++)
+			c->turn.relay_addr_idx[i] = (uint8_t)i;
+		c->turn.n_relay_addrs = c->n_addrs;
+		for (i = 0; i < c->n_addrs; i++)
+			c->turn.relay_addrs[i] = c->addrs[i].addr;
+	} else {
+		for (i = 0; i < c->turn.n_relay_addrs; i++) {
+			idx = sn_config_addr_index(c, &c->turn.relay_addrs[i]);
+			if (idx < 0) {
+				sn_addr_fmt(&c->turn.relay_addrs[i], val, sizeof(val));
+				post_fail_key(x, "turn", K_TURN_RELAY_ADDR, x->relay_addr_line[i],
+					"not one of the [port] addresses", val);
+				return;
+			}
+			c->turn.relay_addr_idx[i] = (uint8_t)idx;
+		}
+	}
+	if (c->turn.default_lifetime_s > c->turn.max_lifetime_s) {
+		snprintf(what, sizeof(what), "above max_lifetime_s %u", c->turn.max_lifetime_s);
+		snprintf(val, sizeof(val), "%u", c->turn.default_lifetime_s);
+		post_fail_key(x, "turn", K_TURN_DEF_LIFE,
+			key_line(&x->global, K_TURN_DEF_LIFE, x->sect_line[SECT_TURN]), what, val);
+		return;
+	}
+	if (c->turn.tcp_port != 0 && c->turn.tcp_port >= c->relay.port_min &&
+		c->turn.tcp_port <= c->relay.port_max) {
+		snprintf(what, sizeof(what), "inside the relay port range %u-%u", c->relay.port_min,
+			c->relay.port_max);
+		snprintf(val, sizeof(val), "%u", c->turn.tcp_port);
+		post_fail_key(x, "turn", K_TURN_TCP_PORT,
+			key_line(&x->global, K_TURN_TCP_PORT, x->sect_line[SECT_TURN]), what, val);
+		return;
+	}
+	for (i = 0; i < c->turn.n_tls_ports; i++) {
+		uint16_t p = c->turn.tls_ports[i];
+
+		if ((p >= c->relay.port_min && p <= c->relay.port_max) ||
+			(c->turn.tcp_port != 0 && p == c->turn.tcp_port)) {
+			snprintf(what, sizeof(what), "%u clashes with tcp_port or the relay range",
+				p);
+			snprintf(val, sizeof(val), "%u", p);
+			post_fail_key(x, "turn", K_TURN_TLS_PORTS,
+				key_line(&x->global, K_TURN_TLS_PORTS, x->sect_line[SECT_TURN]),
+				what, val);
+			return;
+		}
+	}
+	if (c->turn.tls_key[0] == '\0')
+		snprintf(c->turn.tls_key, sizeof(c->turn.tls_key), "%s", c->turn.tls_cert);
 }
 
 /* Cross-key rules, once the whole file is read. */
@@ -981,6 +1270,7 @@ conf_validate(struct conf_ctx *x)
 		post_fail_key(x, "relay", K_STUN_PORT, line, what, val);
 		return;
 	}
+	turn_validate(x);
 }
 
 /* ------------------------------------------------------------- API */
@@ -999,6 +1289,7 @@ sn_config_defaults(struct sn_config *c)
 	c->dp.max_allocs = DEF_MAX_ALLOCS;
 	c->dp.burst = DEF_BURST;
 	c->dp.punt_rate_pps = DEF_PUNT_RATE_PPS;
+	c->dp.punt_rate_stream_pps = DEF_PUNT_RATE_STREAM;
 	c->dp.cmds_per_loop = DEF_CMDS_PER_LOOP;
 	c->dp.cmd_slots = DEF_RING_SLOTS;
 	c->dp.cpl_slots = DEF_RING_SLOTS;
@@ -1011,6 +1302,19 @@ sn_config_defaults(struct sn_config *c)
 	c->cp.idle_timeout_s = DEF_IDLE_TIMEOUT_S;
 	c->cp.replay_timeout_ms = DEF_REPLAY_TIMEOUT_MS;
 	snprintf(c->cp.log_level, sizeof(c->cp.log_level), "%s", DEF_LOG_LEVEL);
+	c->turn.enabled = true;
+	snprintf(c->turn.realm, sizeof(c->turn.realm), "%s", DEF_TURN_REALM);
+	snprintf(c->turn.software, sizeof(c->turn.software), "%s", DEF_TURN_SOFTWARE);
+	c->turn.tcp_port = DEF_TURN_TCP_PORT;
+	c->turn.tls_ports[0] = DEF_TURN_TLS_PORT;
+	c->turn.tls_ports[1] = DEF_TURN_TLS_PORT_ALT;
+	c->turn.n_tls_ports = 2;
+	snprintf(c->turn.users_file, sizeof(c->turn.users_file), "%s", DEF_TURN_USERS);
+	snprintf(c->turn.secrets_file, sizeof(c->turn.secrets_file), "%s", DEF_TURN_SECRETS);
+	c->turn.nonce_lifetime_s = DEF_NONCE_LIFETIME_S;
+	c->turn.default_lifetime_s = DEF_ALLOC_LIFETIME_S;
+	c->turn.max_lifetime_s = DEF_ALLOC_MAX_LIFE_S;
+	c->turn.error_rate_pps = DEF_ERROR_RATE_PPS;
 }
 
 /*

@@ -8,6 +8,9 @@
  *   [port NAME]     one per port: device, tap, address (repeatable), gateway
  *   [relay]         STUN port, relay port range
  *   [control]       admin socket, idle timeout, log level
+ *   [turn]          the TURN server (RFC 8656) in sn-control: realm,
+ *                   listeners, credentials, lifetimes, relay addresses,
+ *                   peer policy, quotas
  * Every key is documented in conf/supernode.conf.  An unknown section or
  * key, a bad value or a missing required key is an error that names the file,
  * line, section and key; nothing starts.
@@ -25,6 +28,16 @@
 #define SN_MAX_WORKERS (SN_MAX_LCORES - 1)
 #define SN_MAX_ADDRS_PER_PORT SN_MAX_ADDRS
 #define SN_CONF_STR 256
+
+#define SN_TURN_MAX_TLS_PORTS 4
+#define SN_TURN_MAX_CIDRS     64
+#define SN_TURN_TEXT	      128
+
+/* An address prefix from the configuration (allowed_peer, denied_peer). */
+struct sn_cidr {
+	struct sn_abi_addr addr;
+	uint8_t prefix_len;
+};
 
 enum sn_huge_mode { SN_HUGE_AUTO = 0, SN_HUGE_ON, SN_HUGE_OFF };
 
@@ -53,6 +66,7 @@ struct sn_config {
 		unsigned max_allocs;              /* TURN allocations; default 131072 */
 		unsigned burst;                   /* default 32, max 64 */
 		unsigned punt_rate_pps;           /* per reason per lcore; default 2000 */
+		unsigned punt_rate_stream_pps;    /* turn_stream punts per lcore; default 50000 */
 		unsigned cmds_per_loop;           /* default 256 */
 		unsigned cmd_slots, cpl_slots;    /* ring sizes; default 65536 */
 		char shm_path[SN_CONF_STR];       /* default SN_SHM_DEFAULT_PATH */
@@ -74,6 +88,35 @@ struct sn_config {
 		unsigned replay_timeout_ms;     /* default 1000 */
 		char log_level[16];             /* error|warn|info|debug; default info */
 	} cp;
+	struct {
+		bool enabled;                   /* default yes */
+		char realm[SN_TURN_TEXT];       /* default "supernode" */
+		char software[SN_TURN_TEXT];    /* SOFTWARE attribute; default "supernode"; "" = none */
+		uint16_t tcp_port;              /* TURN over TCP; default 3478; 0 = off */
+		uint16_t tls_ports[SN_TURN_MAX_TLS_PORTS]; /* default 5349, 443 (with a cert) */
+		unsigned n_tls_ports;
+		char tls_cert[SN_CONF_STR];     /* PEM chain; "" = no TLS listener */
+		char tls_key[SN_CONF_STR];      /* PEM key; default: tls_cert */
+		char users_file[SN_CONF_STR];   /* coturn turnuserdb format */
+		char secrets_file[SN_CONF_STR]; /* REST shared secrets, one per line */
+		unsigned nonce_lifetime_s;      /* default 600 */
+		unsigned default_lifetime_s;    /* allocation; default 600 (RFC 8656 s3.9) */
+		unsigned max_lifetime_s;        /* allocation; default 3600 */
+		/* relayed addresses: appliance addresses (indexes into addrs); default all */
+		uint8_t relay_addr_idx[SN_MAX_ADDRS];
+		unsigned n_relay_addrs;
+		struct sn_abi_addr relay_addrs[SN_MAX_ADDRS]; /* as written, resolved at validation */
+		struct sn_cidr allowed_peers[SN_TURN_MAX_CIDRS];
+		unsigned n_allowed_peers;
+		struct sn_cidr denied_peers[SN_TURN_MAX_CIDRS];
+		unsigned n_denied_peers;
+		unsigned user_quota;            /* allocations per user; 0 = unlimited */
+		unsigned total_quota;           /* allocations in total; 0 = max_allocs */
+		unsigned max_alloc_kbps;        /* per allocation and direction; 0 = unlimited */
+		unsigned user_kbps_quota;       /* sum of a user's max_alloc_kbps; 0 = unlimited */
+		unsigned kbps_capacity;         /* sum over all allocations; 0 = unlimited */
+		unsigned error_rate_pps;        /* error answers per source address; default 20 */
+	} turn;
 };
 
 /* Fill c with the built-in defaults (no ports). */

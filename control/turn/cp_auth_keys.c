@@ -45,6 +45,24 @@ cp_auth_code_phrase(int code)
 		return "Stale Nonce";
 	case SN_STUN_ERR_SERVER_ERROR:
 		return "Server Error";
+	case 403:
+		return "Forbidden";
+	case 420:
+		return "Unknown Attribute";
+	case 437:
+		return "Allocation Mismatch";
+	case 440:
+		return "Address Family not Supported";
+	case 441:
+		return "Wrong Credentials";
+	case 442:
+		return "Unsupported Transport Protocol";
+	case 443:
+		return "Peer Address Family Mismatch";
+	case 486:
+		return "Allocation Quota Reached";
+	case 508:
+		return "Insufficient Capacity";
 	default:
 		return "Error";
 	}
