@@ -10,6 +10,8 @@
 #include "cp_csv.h"
 #include "cp_json.h"
 #include "cp_log.h"
+#include "cp_turn.h"
+#include "cp_turn_files.h"
 
 #ifndef CP_VERSION
 #define CP_VERSION "unknown"
@@ -288,6 +290,372 @@ cmd_flush(struct cp_core *c, json_t *req, uint64_t conn_id, json_t *tag, char *e
 	return cp_core_flush(c, conn_id, tag, err, errlen);
 }
 
+/* ------------------------------------------------------------ TURN */
+
+/* The TURN server, or NULL with err set. */
+static struct cp_turn *
+turn_of(struct cp_core *c, char *err, size_t errlen)
+{
+	if (c->turn == NULL)
+		snprintf(err, errlen, "no TURN server: [turn] enabled = no in %s", c->cfg.path);
+	return c->turn;
+}
+
+static int
+cmd_alloc_list(
+	struct cp_core *c, json_t *req, uint64_t conn_id, json_t *tag, char *err, size_t errlen)
+{
+	uint64_t offset = 0, limit = 0;
+	json_t *o;
+	size_t len;
+	char *text;
+
+	if (turn_of(c, err, errlen) == NULL)
+		return -ENOTSUP;
+	if (get_uint(req, "offset", UINT32_MAX, &offset, err, errlen) != 0 ||
+		get_uint(req, "limit", UINT32_MAX, &limit, err, errlen) != 0)
+		return -EINVAL;
+	text = cp_json_alloc_list_text(c, offset, limit, &len);
+	if (text == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (tag == NULL) {
+		c->reply(c->reply_arg, conn_id, text, len);
+		return 0;
+	}
+	/* Rare: take the tree path to add the tag. */
+	o = json_loadb(text, len, 0, NULL);
+	free(text);
+	if (o == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	cp_core_reply(c, conn_id, tag, o);
+	return 0;
+}
+
+static int
+get_alloc(struct cp_core *c, json_t *req, struct cp_turn_alloc **a, char *err, size_t errlen)
+{
+	struct cp_turn *t = turn_of(c, err, errlen);
+	json_t *j = json_object_get(req, "id");
+	uint32_t id;
+
+	if (t == NULL)
+		return -ENOTSUP;
+	if (j == NULL || !json_is_integer(j) || json_integer_value(j) < 0 ||
+		json_integer_value(j) > UINT32_MAX) {
+		snprintf(err, errlen, "id: must be an allocation id (integer >= 0)");
+		return -EINVAL;
+	}
+	id = (uint32_t)json_integer_value(j);
+	*a = cp_turn_find(t, id);
+	if (*a == NULL) {
+		snprintf(err, errlen, "no allocation %" PRIu32, id);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int
+cmd_alloc_show(
+	struct cp_core *c, json_t *req, uint64_t conn_id, json_t *tag, char *err, size_t errlen)
+{
+	struct cp_turn_alloc *a;
+	int ret = get_alloc(c, req, &a, err, errlen);
+
+	if (ret != 0)
+		return ret;
+	reply_ok(c, conn_id, tag, json_pack("{s:o}", "allocation", cp_json_alloc(c, a)));
+	return 0;
+}
+
+static int
+cmd_alloc_kill(
+	struct cp_core *c, json_t *req, uint64_t conn_id, json_t *tag, char *err, size_t errlen)
+{
+	struct cp_turn_alloc *a;
+	uint32_t id;
+	json_t *o;
+	int ret = get_alloc(c, req, &a, err, errlen);
+
+	if (ret != 0)
+		return ret;
+	id = a->id;
+	/* the allocation as it was, for the operator's record */
+	o = cp_json_alloc(c, a);
+	ret = cp_turn_kill(c->turn, id);
+	if (ret != 0) {
+		json_decref(o);
+		snprintf(err, errlen, "allocation %" PRIu32 ": %s", id, strerror(-ret));
+		return ret;
+	}
+	CP_INFO("TURN: allocation %" PRIu32 " killed by the operator", id);
+	cp_mbox_flush(&c->mbox);
+	reply_ok(c, conn_id, tag, json_pack("{s:o}", "killed", o));
+	return 0;
+}
+
+static int
+reload_users(void *arg, char *err, size_t errlen)
+{
+	return cp_turn_reload_users(arg, err, errlen);
+}
+
+static int
+reload_secrets(void *arg, char *err, size_t errlen)
+{
+	return cp_turn_reload_secrets(arg, err, errlen);
+}
+
+/* Users with allocations: {name: allocations}. */
+static json_t *
+active_users(const struct cp_turn *t)
+{
+	json_t *o = json_object();
+	uint32_t i;
+
+	if (t->users == NULL)
+		return o;
+	for (i = 0; i <= t->users_mask; i++) {
+		const struct cp_turn_user *u;
+
+		for (u = t->users[i]; u != NULL; u = u->hnext)
+			if (u->name != NULL && u->allocs != 0)
+				json_object_set_new(o, u->name, json_integer(u->allocs));
+	}
+	return o;
+}
+
+static int
+cmd_users_list(
+	struct cp_core *c, json_t *req, uint64_t conn_id, json_t *tag, char *err, size_t errlen)
+{
+	struct cp_turn *t = turn_of(c, err, errlen);
+	struct cp_turn_file_user *v;
+	struct cp_turn_text text;
+	json_t *users, *act, *others, *j;
+	const char *name;
+	bool existed;
+	int n, i, ret;
+
+	if (t == NULL)
+		return -ENOTSUP;
+	ret = cp_turn_text_read(c->cfg.turn.users_file, &text, err, errlen);
+	if (ret != 0)
+		return ret;
+	existed = text.existed;
+	n = cp_turn_users_parse(text.buf, text.len, &v);
+	cp_turn_text_free(&text);
+	if (n < 0) {
+		snprintf(err, errlen, "out of memory");
+		return n;
+	}
+	act = active_users(t);
+	users = json_array();
+	for (i = 0; i < n; i++) {
+		j = json_object_get(act, v[i].name);
+		json_array_append_new(
+			users, json_pack("{s:s, s:b, s:i, s:I}", "name", v[i].name, "key", v[i].key,
+				       "line", (int)v[i].line, "allocations",
+				       (json_int_t)(j != NULL ? json_integer_value(j) : 0)));
+		json_object_del(act, v[i].name);
+	}
+	cp_turn_users_free(v, (size_t)n);
+	/* the rest: REST API users ("expiry:name"), or file users removed since */
+	others = json_array();
+	json_object_foreach(act, name, j) json_array_append_new(
+		others, json_pack("{s:s, s:O}", "name", name, "allocations", j));
+	json_decref(act);
+	reply_ok(c, conn_id, tag,
+		json_pack("{s:s, s:b, s:i, s:I, s:o, s:o}", "file", c->cfg.turn.users_file,
+			"file_exists", existed, "count", n, "loaded", (json_int_t)t->auth.n_users,
+			"users", users, "others", others));
+	return 0;
+}
+
+/* Edit the users file (password NULL: delete name), reload, reply. */
+static int
+users_change(struct cp_core *c, uint64_t conn_id, json_t *tag, const char *name,
+	const char *password, char *err, size_t errlen)
+{
+	struct cp_turn *t = turn_of(c, err, errlen);
+	const char *path = c->cfg.turn.users_file;
+	struct cp_turn_text old, nt = {0};
+	int edit, ret;
+
+	if (t == NULL)
+		return -ENOTSUP;
+	ret = cp_turn_text_read(path, &old, err, errlen);
+	if (ret != 0)
+		return ret;
+	edit = cp_turn_users_edit(old.buf, old.len, name, password, &nt.buf, &nt.len, err, errlen);
+	if (edit < 0) {
+		cp_turn_text_free(&old);
+		return edit;
+	}
+	nt.existed = true;
+	ret = cp_turn_file_commit(path, &old, &nt, reload_users, t, err, errlen);
+	cp_turn_text_free(&old);
+	cp_turn_text_free(&nt);
+	if (ret != 0)
+		return ret;
+	CP_INFO("TURN: user '%s' %s in %s", name,
+		password == NULL ? "deleted"
+		: edit == 1	 ? "added"
+				 : "given a new password",
+		path);
+	reply_ok(c, conn_id, tag,
+		json_pack("{s:s, s:s, s:I}", "name", name, "action",
+			password == NULL ? "deleted"
+			: edit == 1	 ? "added"
+					 : "updated",
+			"users", (json_int_t)t->auth.n_users));
+	return 0;
+}
+
+static int
+cmd_users_add(
+	struct cp_core *c, json_t *req, uint64_t conn_id, json_t *tag, char *err, size_t errlen)
+{
+	const char *name, *password;
+
+	if (turn_of(c, err, errlen) == NULL)
+		return -ENOTSUP;
+	if (get_str(req, "name", &name, err, errlen) != 0 ||
+		get_str(req, "password", &password, err, errlen) != 0)
+		return -EINVAL;
+	if (name == NULL || password == NULL) {
+		snprintf(err, errlen, "%s: required", name == NULL ? "name" : "password");
+		return -EINVAL;
+	}
+	return users_change(c, conn_id, tag, name, password, err, errlen);
+}
+
+static int
+cmd_users_del(
+	struct cp_core *c, json_t *req, uint64_t conn_id, json_t *tag, char *err, size_t errlen)
+{
+	const char *name;
+
+	if (turn_of(c, err, errlen) == NULL)
+		return -ENOTSUP;
+	if (get_str(req, "name", &name, err, errlen) != 0)
+		return -EINVAL;
+	if (name == NULL) {
+		snprintf(err, errlen, "name: required");
+		return -EINVAL;
+	}
+	return users_change(c, conn_id, tag, name, NULL, err, errlen);
+}
+
+static int
+cmd_secrets_list(
+	struct cp_core *c, json_t *req, uint64_t conn_id, json_t *tag, char *err, size_t errlen)
+{
+	struct cp_turn_file_secret v[CP_AUTH_MAX_SECRETS];
+	struct cp_turn *t = turn_of(c, err, errlen);
+	struct cp_turn_text text;
+	unsigned n, i;
+	bool existed;
+	json_t *a;
+	int ret;
+
+	if (t == NULL)
+		return -ENOTSUP;
+	ret = cp_turn_text_read(c->cfg.turn.secrets_file, &text, err, errlen);
+	if (ret != 0)
+		return ret;
+	existed = text.existed;
+	n = cp_turn_secrets_parse(text.buf, text.len, v, CP_AUTH_MAX_SECRETS);
+	cp_turn_text_free(&text);
+	a = json_array();
+	for (i = 0; i < n && i < CP_AUTH_MAX_SECRETS; i++)
+		json_array_append_new(
+			a, json_pack("{s:i, s:s, s:i, s:i}", "index", (int)i, "fingerprint",
+				   v[i].fp, "length", (int)v[i].len, "line", (int)v[i].line));
+	reply_ok(c, conn_id, tag,
+		json_pack("{s:s, s:b, s:i, s:i, s:i, s:o}", "file", c->cfg.turn.secrets_file,
+			"file_exists", existed, "count", (int)n, "loaded", (int)t->auth.n_secrets,
+			"max", CP_AUTH_MAX_SECRETS, "secrets", a));
+	return 0;
+}
+
+/* Edit the secrets file (add, or delete del / del_index), reload, reply. */
+static int
+secrets_change(struct cp_core *c, uint64_t conn_id, json_t *tag, const char *add, const char *del,
+	long del_index, char *err, size_t errlen)
+{
+	struct cp_turn *t = turn_of(c, err, errlen);
+	const char *path = c->cfg.turn.secrets_file;
+	struct cp_turn_text old, nt = {0};
+	char fp[CP_TURN_FP_LEN];
+	int idx, ret;
+
+	if (t == NULL)
+		return -ENOTSUP;
+	ret = cp_turn_text_read(path, &old, err, errlen);
+	if (ret != 0)
+		return ret;
+	idx = cp_turn_secrets_edit(
+		old.buf, old.len, add, del, del_index, &nt.buf, &nt.len, fp, err, errlen);
+	if (idx < 0) {
+		cp_turn_text_free(&old);
+		return idx;
+	}
+	nt.existed = true;
+	ret = cp_turn_file_commit(path, &old, &nt, reload_secrets, t, err, errlen);
+	cp_turn_text_free(&old);
+	cp_turn_text_free(&nt);
+	if (ret != 0)
+		return ret;
+	CP_INFO("TURN: REST secret %s (index %d, fingerprint %s) %s %s",
+		add != NULL ? "added" : "deleted", idx, fp, add != NULL ? "to" : "from", path);
+	reply_ok(c, conn_id, tag,
+		json_pack("{s:s, s:i, s:s, s:i}", "action", add != NULL ? "added" : "deleted",
+			"index", idx, "fingerprint", fp, "secrets", (int)t->auth.n_secrets));
+	return 0;
+}
+
+static int
+cmd_secrets_add(
+	struct cp_core *c, json_t *req, uint64_t conn_id, json_t *tag, char *err, size_t errlen)
+{
+	const char *secret;
+
+	if (turn_of(c, err, errlen) == NULL)
+		return -ENOTSUP;
+	if (get_str(req, "secret", &secret, err, errlen) != 0)
+		return -EINVAL;
+	if (secret == NULL) {
+		snprintf(err, errlen, "secret: required");
+		return -EINVAL;
+	}
+	return secrets_change(c, conn_id, tag, secret, NULL, -1, err, errlen);
+}
+
+static int
+cmd_secrets_del(
+	struct cp_core *c, json_t *req, uint64_t conn_id, json_t *tag, char *err, size_t errlen)
+{
+	const char *secret;
+	uint64_t index = UINT64_MAX;
+
+	if (turn_of(c, err, errlen) == NULL)
+		return -ENOTSUP;
+	if (get_str(req, "secret", &secret, err, errlen) != 0 ||
+		get_uint(req, "index", INT32_MAX, &index, err, errlen) != 0)
+		return -EINVAL;
+	if ((secret == NULL) == (index == UINT64_MAX)) {
+		snprintf(err, errlen,
+			"give either secret (the secret, or its index as text) or index");
+		return -EINVAL;
+	}
+	return secrets_change(
+		c, conn_id, tag, NULL, secret, index == UINT64_MAX ? -1 : (long)index, err, errlen);
+}
+
 static const char *const no_fields[] = {NULL};
 static const char *const list_fields[] = {"offset", "limit", NULL};
 static const char *const show_fields[] = {"id", NULL};
@@ -295,6 +663,10 @@ static const char *const add_fields[] = {"a_local", "a_remote", "b_local", "b_re
 	"rate_bytes_per_s", "burst_bytes", "family", NULL};
 static const char *const del_fields[] = {"id", "ids", NULL};
 static const char *const load_fields[] = {"path", NULL};
+static const char *const user_add_fields[] = {"name", "password", NULL};
+static const char *const user_del_fields[] = {"name", NULL};
+static const char *const secret_add_fields[] = {"secret", NULL};
+static const char *const secret_del_fields[] = {"secret", "index", NULL};
 
 static const struct cp_admin_cmd cp_admin_cmds[] = {
 	{"ping", no_fields, cmd_ping},
@@ -306,6 +678,15 @@ static const struct cp_admin_cmd cp_admin_cmds[] = {
 	{"sessions.del", del_fields, cmd_del},
 	{"sessions.load", load_fields, cmd_load},
 	{"sessions.flush", no_fields, cmd_flush},
+	{"allocations.list", list_fields, cmd_alloc_list},
+	{"allocations.show", show_fields, cmd_alloc_show},
+	{"allocations.kill", show_fields, cmd_alloc_kill},
+	{"users.list", no_fields, cmd_users_list},
+	{"users.add", user_add_fields, cmd_users_add},
+	{"users.del", user_del_fields, cmd_users_del},
+	{"secrets.list", no_fields, cmd_secrets_list},
+	{"secrets.add", secret_add_fields, cmd_secrets_add},
+	{"secrets.del", secret_del_fields, cmd_secrets_del},
 };
 
 /* Every key of req is "cmd", "tag" or one of fields. */

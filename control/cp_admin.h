@@ -18,6 +18,35 @@
  *                                              "seconds":S,"errors":["line 3: ..."]}
  *   {"cmd":"sessions.flush"}               -> {"ok":true,"deleted":N,"failed":0}
  *   {"cmd":"ping"}                         -> {"ok":true,"version":"..."}
+ * TURN (cp_turn.h; all answer {"ok":false,"error":"no TURN server: ..."}
+ * when [turn] enabled = no):
+ *   {"cmd":"allocations.list","offset":0,"limit":0}
+ *                                          -> {"ok":true,"total":N,"offset":O,"count":K,
+ *                                              "allocations":[..]} (cp_json_alloc())
+ *   {"cmd":"allocations.show","id":N}      -> {"ok":true,"allocation":{..}}
+ *   {"cmd":"allocations.kill","id":N}      -> {"ok":true,"killed":{..}} (as it was)
+ *   {"cmd":"users.list"}                   -> {"ok":true,"file":P,"file_exists":B,"count":N,
+ *                                              "loaded":N,"users":[{"name","key","line",
+ *                                              "allocations"}],"others":[{"name",
+ *                                              "allocations"}]}  (no passwords; others:
+ *                                              users with allocations not in the file)
+ *   {"cmd":"users.add","name":"alice","password":"..."}
+ *                                          -> {"ok":true,"name":..,"action":"added"|"updated",
+ *                                              "users":N}
+ *   {"cmd":"users.del","name":"alice"}     -> {"ok":true,"name":..,"action":"deleted","users":N}
+ *   {"cmd":"secrets.list"}                 -> {"ok":true,"file":P,"file_exists":B,"count":N,
+ *                                              "loaded":N,"max":8,"secrets":[{"index",
+ *                                              "fingerprint","length","line"}]}
+ *   {"cmd":"secrets.add","secret":"..."}   -> {"ok":true,"action":"added","index":I,
+ *                                              "fingerprint":"8 hex","secrets":N}
+ *   {"cmd":"secrets.del","secret":"..."|"index":I}
+ *                                          -> {"ok":true,"action":"deleted","index":I,
+ *                                              "fingerprint":..,"secrets":N}
+ *     (a "secret" no secret equals but that is a decimal number is an index)
+ * users.* and secrets.* edit [turn] users_file / secrets_file atomically and
+ * reload them (cp_turn_files.h); a file the server refuses is put back.
+ * "status" and "stats" carry a "turn" object (cp_json_turn_status(),
+ * cp_json_turn_stats()).
  * Any failure: {"ok":false,"error":"one line"}.  A request may carry "tag"
  * (any JSON value), echoed in its reply.  Unknown fields are errors.
  */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* JSON views of the control state for the admin protocol (see cp_json.h). */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "cp_json.h"
 #include "cp_log.h"
+#include "cp_turn.h"
 #include "sn_addr.h"
 #include "sn_shm.h"
 #include "sn_ring.h"
@@ -373,6 +375,7 @@ cp_json_status(struct cp_core *c)
 		(json_int_t)c->sess.max_sessions);
 	json_object_set_new(r, "sessions", o);
 	json_object_set_new(r, "addresses", addrs_json(c));
+	json_object_set_new(r, "turn", cp_json_turn_status(c));
 	if (c->mbox.state == CP_MBOX_DETACHED)
 		return r;
 	h = c->mbox.shm.hdr;
@@ -431,6 +434,7 @@ cp_json_stats(struct cp_core *c)
 	unsigned i, n;
 
 	json_object_set_new(r, "control", control_counters(c));
+	json_object_set_new(r, "turn", cp_json_turn_stats(c));
 	if (c->mbox.state == CP_MBOX_DETACHED) {
 		json_object_set_new(r, "lcores", json_array());
 		return r;
@@ -448,4 +452,291 @@ cp_json_stats(struct cp_core *c)
 	json_object_set_new(r, "lcores", a);
 	json_object_set_new(r, "total", counter_groups(tot));
 	return r;
+}
+
+/* -------------------------------------------------------------- TURN */
+
+static const char *
+turn_transport_name(enum cp_turn_transport tr)
+{
+	switch (tr) {
+	case CP_TURN_UDP:
+		return "udp";
+	case CP_TURN_TCP:
+		return "tcp";
+	case CP_TURN_TLS:
+		return "tls";
+	}
+	return "?";
+}
+
+/* Whole seconds from now until t (rounded up), 0 when past. */
+static uint64_t
+secs_until(uint64_t t_ns, uint64_t now_ns)
+{
+	return t_ns > now_ns ? (t_ns - now_ns + NS_PER_S - 1) / NS_PER_S : 0;
+}
+
+/* The shared slot of allocation id when it describes it, else NULL. */
+static const struct sn_alloc *
+alloc_slot(const struct cp_core *c, uint32_t id)
+{
+	const struct sn_alloc *slot;
+
+	if (c->mbox.state == CP_MBOX_DETACHED || c->mbox.shm.allocs == NULL ||
+		id >= c->mbox.shm.hdr->max_allocs)
+		return NULL;
+	slot = &c->mbox.shm.allocs[id];
+	if (__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != SN_SESS_ACTIVE ||
+		slot->alloc_id != id)
+		return NULL;
+	return slot;
+}
+
+static json_t *
+u64_pair(const uint64_t v[2])
+{
+	json_t *a = json_array();
+
+	json_array_append_new(a, cp_json_u64(v[0]));
+	json_array_append_new(a, cp_json_u64(v[1]));
+	return a;
+}
+
+static const struct sn_abi_addr *
+cfg_addr(const struct cp_core *c, unsigned idx)
+{
+	static const struct sn_abi_addr none = {.family = SN_FAM_NONE};
+
+	return idx < c->cfg.n_addrs ? &c->cfg.addrs[idx].addr : &none;
+}
+
+json_t *
+cp_json_alloc(const struct cp_core *c, const struct cp_turn_alloc *a)
+{
+	const struct sn_alloc *slot = alloc_slot(c, a->id);
+	const struct sn_shm_hdr *h = c->mbox.shm.hdr;
+	uint64_t pkts[2] = {0, 0}, bytes[2] = {0, 0}, drops[2] = {0, 0}, rl[2] = {0, 0};
+	uint64_t now = c->now_ns(), last = 0, age, idle;
+	char ep[SN_ENDPOINT_STRLEN];
+	json_t *o = json_object(), *arr;
+	struct sn_abi_addr pa;
+	unsigned i;
+
+	if (slot != NULL) {
+		for (i = 0; i < 2; i++) {
+			uint64_t l = __atomic_load_n(&slot->dir[i].last_seen_tsc, __ATOMIC_RELAXED);
+
+			pkts[i] = __atomic_load_n(&slot->dir[i].pkts, __ATOMIC_RELAXED);
+			bytes[i] = __atomic_load_n(&slot->dir[i].bytes, __ATOMIC_RELAXED);
+			drops[i] = __atomic_load_n(&slot->dir[i].drops, __ATOMIC_RELAXED);
+			rl[i] = __atomic_load_n(&slot->dir[i].rl_drops, __ATOMIC_RELAXED);
+			last = l > last ? l : last;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		pkts[i] += a->stream_pkts[i];
+		bytes[i] += a->stream_bytes[i];
+	}
+	age = now > a->created_ns ? (now - a->created_ns) / NS_PER_S : 0;
+	idle = age;
+	if (last != 0 && h != NULL && h->tsc_hz != 0) {
+		uint64_t now_tsc = __atomic_load_n(&h->now_tsc, __ATOMIC_RELAXED);
+
+		idle = now_tsc > last ? (now_tsc - last) / h->tsc_hz : 0;
+	}
+
+	json_object_set_new(o, "id", json_integer(a->id));
+	json_object_set_new(o, "user",
+		a->user != NULL && a->user->name != NULL ? json_string(a->user->name)
+							 : json_null());
+	json_object_set_new(o, "transport", json_string(turn_transport_name(a->src.transport)));
+	json_object_set_new(o, "family", json_integer(a->src.client.family));
+	json_object_set_new(o, "client",
+		json_string(sn_endpoint_fmt(&a->src.client, a->src.client_port, ep, sizeof(ep))));
+	json_object_set_new(o, "server",
+		json_string(sn_endpoint_fmt(
+			cfg_addr(c, a->src.server_idx), a->src.server_port, ep, sizeof(ep))));
+	arr = json_array();
+	for (i = 0; i < SN_TURN_MAX_RELAYS; i++) {
+		if (!a->relay[i].used)
+			continue;
+		json_array_append_new(arr, json_string(sn_endpoint_fmt(cfg_addr(c, a->relay[i].idx),
+						   a->relay[i].port, ep, sizeof(ep))));
+	}
+	json_object_set_new(o, "relayed", arr);
+	arr = json_array();
+	for (i = 0; i < SN_TURN_MAX_PERMS; i++) {
+		const struct cp_turn_perm *p = &a->perm[i];
+
+		if (p->family == SN_FAM_NONE)
+			continue;
+		memset(&pa, 0, sizeof(pa));
+		pa.family = p->family;
+		memcpy(pa.bytes, p->addr, sizeof(pa.bytes));
+		sn_addr_fmt(&pa, ep, sizeof(ep));
+		json_array_append_new(arr, json_pack("{s:s, s:o}", "addr", ep, "expires_in_s",
+						   cp_json_u64(secs_until(p->expiry_ns, now))));
+	}
+	json_object_set_new(o, "peers", arr);
+	arr = json_array();
+	for (i = 0; i < SN_TURN_MAX_CHANNELS; i++) {
+		const struct cp_turn_chan *ch = &a->chan[i];
+
+		if (ch->number == 0)
+			continue;
+		memset(&pa, 0, sizeof(pa));
+		if (ch->perm < SN_TURN_MAX_PERMS) {
+			pa.family = a->perm[ch->perm].family;
+			memcpy(pa.bytes, a->perm[ch->perm].addr, sizeof(pa.bytes));
+		}
+		if (pa.family != SN_FAM_NONE)
+			sn_endpoint_fmt(&pa, ch->port, ep, sizeof(ep));
+		else
+			snprintf(ep, sizeof(ep), "?:%u", ch->port);
+		json_array_append_new(
+			arr, json_pack("{s:i, s:s, s:s, s:o}", "number", (int)ch->number, "peer",
+				     ep, "state", ch->expiry_ns > now ? "bound" : "cooldown",
+				     "expires_in_s", cp_json_u64(secs_until(ch->expiry_ns, now))));
+	}
+	json_object_set_new(o, "channels", arr);
+	json_object_set_new(o, "pkts", u64_pair(pkts));
+	json_object_set_new(o, "bytes", u64_pair(bytes));
+	json_object_set_new(o, "drops", u64_pair(drops));
+	json_object_set_new(o, "rl_drops", u64_pair(rl));
+	json_object_set_new(o, "stream_pkts", u64_pair(a->stream_pkts));
+	json_object_set_new(o, "stream_bytes", u64_pair(a->stream_bytes));
+	json_object_set_new(o, "age_s", cp_json_u64(age));
+	/* stream allocations' data goes through control, which keeps no timestamp */
+	json_object_set_new(o, "idle_s",
+		last == 0 && a->src.transport != CP_TURN_UDP ? json_null() : cp_json_u64(idle));
+	json_object_set_new(o, "expires_in_s", cp_json_u64(secs_until(a->expiry_ns, now)));
+	json_object_set_new(o, "lifetime_s", json_integer(a->lifetime_s));
+	json_object_set_new(o, "kbps", json_integer(a->kbps));
+	json_object_set_new(o, "dont_fragment", json_boolean(a->dont_fragment));
+	json_object_set_new(o, "adopted", json_boolean(a->adopted));
+	json_object_set_new(o, "dp_ok", json_boolean(a->dp_ok));
+	return o;
+}
+
+char *
+cp_json_alloc_list_text(struct cp_core *c, uint64_t offset, uint64_t limit, size_t *len)
+{
+	struct cp_turn *t = c->turn;
+	uint64_t seen = 0, shown = 0;
+	char *buf = NULL, *one;
+	uint32_t id;
+	FILE *f;
+
+	*len = 0;
+	f = open_memstream(&buf, len);
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "{\"ok\":true,\"total\":%" PRIu32 ",\"offset\":%" PRIu64 ",\"allocations\":[",
+		t->count, offset);
+	for (id = 0; id < t->max_allocs && (limit == 0 || shown < limit); id++) {
+		const struct cp_turn_alloc *a = t->slot[id];
+		json_t *o;
+
+		if (a == NULL || seen++ < offset)
+			continue;
+		o = cp_json_alloc(c, a);
+		one = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+		if (one == NULL)
+			continue;
+		fprintf(f, "%s%s", shown != 0 ? "," : "", one);
+		free(one);
+		shown++;
+	}
+	fprintf(f, "],\"count\":%" PRIu64 "}", shown);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Reason names of cp_auth: the enum suffix in lower case ("no_integrity"). */
+#define CP_JSON_AUTH_NAME_(name, code, text) #name,
+static const char *const auth_reason_names[CP_AUTH_R_COUNT] = {CP_AUTH_REASONS(CP_JSON_AUTH_NAME_)};
+#undef CP_JSON_AUTH_NAME_
+
+static json_t *
+auth_reasons_json(const uint64_t *cnt)
+{
+	json_t *o = json_object();
+	char name[48];
+	unsigned i, k;
+
+	for (i = 0; i < CP_AUTH_R_COUNT; i++) {
+		for (k = 0; auth_reason_names[i][k] != '\0' && k + 1 < sizeof(name); k++)
+			name[k] = (char)tolower((unsigned char)auth_reason_names[i][k]);
+		name[k] = '\0';
+		json_object_set_new(o, name, cp_json_u64(cnt[i]));
+	}
+	return o;
+}
+
+json_t *
+cp_json_turn_stats(const struct cp_core *c)
+{
+	const struct cp_turn *t = c->turn;
+	json_t *o = json_object(), *n;
+	unsigned i;
+
+	json_object_set_new(o, "enabled", json_boolean(t != NULL));
+	if (t == NULL)
+		return o;
+	json_object_set_new(o, "allocations", json_integer(t->count));
+	json_object_set_new(o, "max_allocs", json_integer(t->max_allocs));
+	json_object_set_new(o, "kbps_reserved", cp_json_u64(t->kbps_total));
+	n = json_object();
+	for (i = 0; i < CP_TURN_C_MAX; i++)
+		json_object_set_new(n, cp_turn_counter_names[i], cp_json_u64(t->cnt[i]));
+	json_object_set_new(o, "counters", n);
+	json_object_set_new(o, "auth", auth_reasons_json(t->auth_reasons));
+	n = json_object();
+	for (i = 0; i < CP_POLICY_VERDICT_MAX; i++)
+		json_object_set_new(
+			n, cp_policy_verdict_names[i], cp_json_u64(t->policy_verdicts[i]));
+	json_object_set_new(o, "policy", n);
+	return o;
+}
+
+json_t *
+cp_json_turn_status(const struct cp_core *c)
+{
+	const struct cp_turn *t = c->turn;
+	const struct sn_config *cfg = &c->cfg;
+	char ep[SN_ENDPOINT_STRLEN];
+	json_t *o = json_object(), *a;
+	unsigned i;
+
+	json_object_set_new(o, "enabled", json_boolean(t != NULL));
+	if (t == NULL)
+		return o;
+	json_object_set_new(o, "realm", json_string(cfg->turn.realm));
+	json_object_set_new(o, "tcp_port", json_integer(cfg->turn.tcp_port));
+	a = json_array();
+	if (cfg->turn.tls_cert[0] != '\0')
+		for (i = 0; i < cfg->turn.n_tls_ports; i++)
+			json_array_append_new(a, json_integer(cfg->turn.tls_ports[i]));
+	json_object_set_new(o, "tls_ports", a);
+	a = json_array();
+	for (i = 0; i < t->n_relay; i++)
+		json_array_append_new(
+			a, json_string(sn_addr_fmt(cfg_addr(c, t->relay_idx[i]), ep, sizeof(ep))));
+	json_object_set_new(o, "relay_addresses", a);
+	json_object_set_new(o, "allocations", json_integer(t->count));
+	json_object_set_new(o, "max_allocs", json_integer(t->max_allocs));
+	json_object_set_new(o, "total_quota", json_integer(t->total_quota));
+	json_object_set_new(o, "user_quota", json_integer(cfg->turn.user_quota));
+	json_object_set_new(o, "kbps_reserved", cp_json_u64(t->kbps_total));
+	json_object_set_new(o, "kbps_capacity", json_integer(cfg->turn.kbps_capacity));
+	json_object_set_new(o, "users", cp_json_u64(t->auth.n_users));
+	json_object_set_new(o, "secrets", json_integer(t->auth.n_secrets));
+	json_object_set_new(o, "users_file", json_string(cfg->turn.users_file));
+	json_object_set_new(o, "secrets_file", json_string(cfg->turn.secrets_file));
+	return o;
 }

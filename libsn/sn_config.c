@@ -1160,7 +1160,13 @@ turn_validate(struct conf_ctx *x)
 			key_line(&x->global, K_TURN_TCP_PORT, x->sect_line[SECT_TURN]), what, val);
 		return;
 	}
-	for (i = 0; i < c->turn.n_tls_ports; i++) {
+	if (c->turn.realm[0] == '\0') {
+		post_fail_key(x, "turn", K_TURN_REALM,
+			key_line(&x->global, K_TURN_REALM, x->sect_line[SECT_TURN]),
+			"must not be empty (RFC 8489 section 14.9)", c->turn.realm);
+		return;
+	}
+	for (i = 0; c->turn.tls_cert[0] != '\0' && i < c->turn.n_tls_ports; i++) {
 		uint16_t p = c->turn.tls_ports[i];
 
 		if ((p >= c->relay.port_min && p <= c->relay.port_max) ||

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@
 #define MS_PER_S		1000
 #define NS_PER_MS		1000000L
 #define NUM			32
+#define SNCTL_SECRET_MAX	4096 /* longest password/secret read from stdin */
 
 struct snctl {
 	const char *sock;
@@ -43,13 +45,22 @@ static const char snctl_usage[] =
 	"commands:\n"
 	"  status                 dataplane state, ports (link, MAC, pps, bps), lcores,\n"
 	"                         drops and punts by reason, sessions, mailbox\n"
-	"  stats                  every counter per lcore and in total\n"
+	"  stats                  every counter per lcore and in total, TURN counters\n"
 	"  sessions list          all sessions [--limit N] [--offset N]\n"
 	"  sessions show ID       one session\n"
 	"  sessions add [...]     add a relay session (snctl sessions add --help)\n"
 	"  sessions del ID...     delete sessions\n"
 	"  sessions load FILE     bulk add from CSV lines a_local,a_remote,b_local,b_remote\n"
 	"  sessions flush         delete every session\n"
+	"  allocations list       TURN allocations [--limit N] [--offset N]\n"
+	"  allocations show ID    one allocation: permissions, channels, counters\n"
+	"  allocations kill ID    remove an allocation now\n"
+	"  users list             TURN users of [turn] users_file (never their passwords)\n"
+	"  users add NAME PASS    add a user, or set its password (PASS -: read from stdin)\n"
+	"  users del NAME         remove a user\n"
+	"  secrets list           TURN REST API shared secrets: index and fingerprint only\n"
+	"  secrets add SECRET     add a shared secret (SECRET -: read from stdin)\n"
+	"  secrets del SECRET|INDEX  remove a shared secret\n"
 	"\n"
 	"options:\n"
 	"  -s, --socket PATH      admin socket (default " SNCTL_DEFAULT_SOCKET ")\n"
@@ -62,11 +73,13 @@ static const char usage_status[] =
 	"usage: snctl [OPTIONS] status\n"
 	"Dataplane state/pid/generation/uptime, ports with link, MAC, pps and bps\n"
 	"(sampled by sn-control every second), lcores with role and load, drops and\n"
-	"punts by reason, sessions, the mailbox, sn-control's own counters.\n";
+	"punts by reason, sessions, the TURN server (realm, allocations, users,\n"
+	"secrets, listeners), the mailbox, sn-control's own counters.\n";
 static const char usage_stats[] =
 	"usage: snctl [OPTIONS] stats\n"
 	"Every dataplane counter (events, punts by reason, drops by reason) per lcore\n"
-	"and in total, and sn-control's counters.\n";
+	"and in total, sn-control's counters, and the TURN server's counters with\n"
+	"authentication failures by reason and peer-policy verdicts (nonzero ones).\n";
 static const char usage_list[] =
 	"usage: snctl [OPTIONS] sessions list [--limit N] [--offset N]\n"
 	"Sessions sorted by id.  Remotes marked * were latched from a probe.\n";
@@ -89,6 +102,41 @@ static const char usage_load[] =
 	"Read by sn-control (the path is made absolute).  Reports added/failed and the\n"
 	"seconds from the first command enqueued to the last completion.\n";
 static const char usage_flush[] = "usage: snctl [OPTIONS] sessions flush\nDelete every session.\n";
+static const char usage_alist[] =
+	"usage: snctl [OPTIONS] allocations list [--limit N] [--offset N]\n"
+	"TURN allocations sorted by id: user, client transport and address, relayed\n"
+	"addresses, peers with a permission, channels (number->peer), bytes and\n"
+	"packets client->peer (C2P) and peer->client (P2C), age, time left.\n";
+static const char usage_ashow[] =
+	"usage: snctl [OPTIONS] allocations show ID\n"
+	"One TURN allocation with its permissions, channels and counters.\n";
+static const char usage_akill[] =
+	"usage: snctl [OPTIONS] allocations kill ID\n"
+	"Remove a TURN allocation now: its relayed ports are freed and the fast path\n"
+	"stops relaying; a TCP/TLS client's connection is closed.  The client may\n"
+	"allocate again.\n";
+static const char usage_users[] =
+	"usage: snctl [OPTIONS] users list\n"
+	"       snctl [OPTIONS] users add NAME PASSWORD\n"
+	"       snctl [OPTIONS] users del NAME\n"
+	"Long-term credential users of the TURN server, kept in [turn] users_file\n"
+	"(coturn turnuserdb format, name:password lines, mode 0600).  sn-control\n"
+	"edits the file atomically and reloads it; existing allocations stay.\n"
+	"list shows names, never passwords.  NAME: no ':', blanks or control\n"
+	"characters.  PASSWORD - reads it from stdin (keeps it out of ps and shell\n"
+	"history); a PASSWORD 0x<32 hex digits> is stored as the MD5 key\n"
+	"MD5(name:realm:password), as coturn's turnadmin -k prints it.\n";
+static const char usage_secrets[] =
+	"usage: snctl [OPTIONS] secrets list\n"
+	"       snctl [OPTIONS] secrets add SECRET\n"
+	"       snctl [OPTIONS] secrets del SECRET|INDEX\n"
+	"TURN REST API shared secrets (coturn use-auth-secret: username\n"
+	"EXPIRY:NAME, password base64(HMAC-SHA1(secret, username))), kept in\n"
+	"[turn] secrets_file, one per line, mode 0600; at most 8, all accepted,\n"
+	"for rotation: add the new one, move the issuer to it, delete the old one.\n"
+	"list shows each secret's index and fingerprint (first 8 hex digits of its\n"
+	"SHA-256), never the secret.  SECRET - reads it from stdin.  del takes the\n"
+	"secret itself or, when no secret equals it, its index.\n";
 
 static int
 usage_error(const char *usage, const char *fmt, const char *arg)
@@ -355,8 +403,10 @@ cmd_stats(const struct snctl *o, int argc, char **argv)
 	return cmd_plain(o, argc, argv, "stats", usage_stats, snctl_print_stats);
 }
 
+/* "X list [--limit N] [--offset N]" for sessions and allocations. */
 static int
-cmd_list(const struct snctl *o, int argc, char **argv)
+list_common(const struct snctl *o, int argc, char **argv, const char *cmd, const char *usage,
+	void (*printer)(json_t *))
 {
 	static const struct option opts[] = {
 		{"limit", required_argument, NULL, 'l'},
@@ -373,32 +423,35 @@ cmd_list(const struct snctl *o, int argc, char **argv)
 		switch (c) {
 		case 'l':
 			if (parse_u64(optarg, UINT32_MAX, &limit) != 0)
-				return usage_error(
-					usage_list, "sessions list: bad --limit '%s'", optarg);
+				return usage_error(usage, "list: bad --limit '%s'", optarg);
 			break;
 		case 'o':
 			if (parse_u64(optarg, UINT32_MAX, &offset) != 0)
-				return usage_error(
-					usage_list, "sessions list: bad --offset '%s'", optarg);
+				return usage_error(usage, "list: bad --offset '%s'", optarg);
 			break;
 		case 'h':
-			fputs(usage_list, stdout);
+			fputs(usage, stdout);
 			return SNCTL_EXIT_OK;
 		default:
-			fputs(usage_list, stderr);
+			fputs(usage, stderr);
 			return SNCTL_EXIT_USAGE;
 		}
 	}
 	if (optind != argc)
-		return usage_error(
-			usage_list, "sessions list: unexpected argument '%s'", argv[optind]);
+		return usage_error(usage, "list: unexpected argument '%s'", argv[optind]);
 	rc = run(o,
-		json_pack("{s:s, s:I, s:I}", "cmd", "sessions.list", "limit", (json_int_t)limit,
-			"offset", (json_int_t)offset),
+		json_pack("{s:s, s:I, s:I}", "cmd", cmd, "limit", (json_int_t)limit, "offset",
+			(json_int_t)offset),
 		&r);
 	if (rc != 0)
 		return rc;
-	return print_reply(o, r, r, snctl_print_list);
+	return print_reply(o, r, r, printer);
+}
+
+static int
+cmd_list(const struct snctl *o, int argc, char **argv)
+{
+	return list_common(o, argc, argv, "sessions.list", usage_list, snctl_print_list);
 }
 
 static int
@@ -603,13 +656,335 @@ cmd_flush(const struct snctl *o, int argc, char **argv)
 	return SNCTL_EXIT_OK;
 }
 
+/* ------------------------------------------------------------- TURN */
+
+static int
+cmd_alist(const struct snctl *o, int argc, char **argv)
+{
+	return list_common(o, argc, argv, "allocations.list", usage_alist, snctl_print_allocs);
+}
+
+/* "allocations show|kill ID": the id, or a usage error. */
+static int
+alloc_id_arg(int argc, char **argv, const char *usage, const char *what, uint64_t *id)
+{
+	if (argc != 2)
+		return usage_error(usage, "allocations %s: expected one allocation id", what);
+	if (parse_u64(argv[1], UINT32_MAX, id) != 0)
+		return usage_error(usage, "allocations: bad allocation id '%s'", argv[1]);
+	return 0;
+}
+
+static int
+cmd_ashow(const struct snctl *o, int argc, char **argv)
+{
+	uint64_t id;
+	json_t *r;
+	int rc;
+
+	if (wants_help(argc, argv)) {
+		fputs(usage_ashow, stdout);
+		return SNCTL_EXIT_OK;
+	}
+	rc = alloc_id_arg(argc, argv, usage_ashow, "show", &id);
+	if (rc != 0)
+		return rc;
+	rc = run(o, json_pack("{s:s, s:I}", "cmd", "allocations.show", "id", (json_int_t)id), &r);
+	if (rc != 0)
+		return rc;
+	return print_reply(o, r, json_object_get(r, "allocation"), snctl_print_alloc);
+}
+
+static int
+cmd_akill(const struct snctl *o, int argc, char **argv)
+{
+	json_t *r, *a;
+	uint64_t id;
+	int rc;
+
+	if (wants_help(argc, argv)) {
+		fputs(usage_akill, stdout);
+		return SNCTL_EXIT_OK;
+	}
+	rc = alloc_id_arg(argc, argv, usage_akill, "kill", &id);
+	if (rc != 0)
+		return rc;
+	rc = run(o, json_pack("{s:s, s:I}", "cmd", "allocations.kill", "id", (json_int_t)id), &r);
+	if (rc != 0)
+		return rc;
+	a = json_object_get(r, "killed");
+	if (o->json)
+		print_json(r);
+	else
+		printf("killed allocation %lld (user %s, %s client %s)\n", snctl_int(a, "id"),
+			json_string_value(json_object_get(a, "user")) != NULL
+				? json_string_value(json_object_get(a, "user"))
+				: "-",
+			snctl_str(a, "transport", "?"), snctl_str(a, "client", "?"));
+	json_decref(r);
+	return SNCTL_EXIT_OK;
+}
+
+/*
+ * A password or secret argument: itself, or for "-" the first line of
+ * stdin (no echo on a terminal).  Returns a malloc'd string or NULL after
+ * printing why.
+ */
+static char *
+secret_arg(const char *arg, const char *what)
+{
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) == 1, echo_off = false;
+	char *buf;
+	size_t n;
+
+	if (strcmp(arg, "-") != 0)
+		return strdup(arg);
+	buf = calloc(1, SNCTL_SECRET_MAX + 2);
+	if (buf == NULL)
+		return NULL;
+	if (tty && tcgetattr(STDIN_FILENO, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		echo_off = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+		fprintf(stderr, "%s: ", what);
+	}
+	if (fgets(buf, SNCTL_SECRET_MAX + 2, stdin) == NULL)
+		buf[0] = '\0';
+	if (echo_off) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	n = strcspn(buf, "\r\n");
+	if (n > SNCTL_SECRET_MAX) {
+		fprintf(stderr, "snctl: %s longer than %d bytes\n", what, SNCTL_SECRET_MAX);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (n == 0) {
+		fprintf(stderr, "snctl: no %s on stdin\n", what);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Overwrite and free a string that held a credential. */
+static void
+wipe_free(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/* Wipe the string values of a request (credentials) before it is freed. */
+static void
+wipe_request(json_t *req, const char *key)
+{
+	const char *v = json_string_value(json_object_get(req, key));
+
+	if (v != NULL)
+		explicit_bzero((char *)v, strlen(v));
+}
+
+enum snctl_op { OP_LIST, OP_ADD, OP_DEL };
+
+static int
+users_op(const struct snctl *o, int argc, char **argv, enum snctl_op op)
+{
+	json_t *req, *r;
+	char *pw;
+	int rc;
+
+	if (wants_help(argc, argv)) {
+		fputs(usage_users, stdout);
+		return SNCTL_EXIT_OK;
+	}
+	if (op == OP_LIST) {
+		if (argc != 1)
+			return usage_error(
+				usage_users, "users list: unexpected argument '%s'", argv[1]);
+		rc = run(o, json_pack("{s:s}", "cmd", "users.list"), &r);
+		if (rc != 0)
+			return rc;
+		return print_reply(o, r, r, snctl_print_users);
+	}
+	if (op == OP_ADD) {
+		if (argc != 3)
+			return usage_error(usage_users, "users add: expected NAME PASSWORD%s", "");
+		pw = secret_arg(argv[2], "password");
+		if (pw == NULL)
+			return SNCTL_EXIT_ERR;
+		req = json_pack(
+			"{s:s, s:s, s:s}", "cmd", "users.add", "name", argv[1], "password", pw);
+		wipe_free(pw);
+		if (req == NULL) {
+			fprintf(stderr, "snctl: user name and password must be UTF-8 text\n");
+			return SNCTL_EXIT_ERR;
+		}
+		r = request(o, req);
+		wipe_request(req, "password");
+		json_decref(req);
+	} else {
+		if (argc != 2)
+			return usage_error(usage_users, "users del: expected one NAME%s", "");
+		req = json_pack("{s:s, s:s}", "cmd", "users.del", "name", argv[1]);
+		if (req == NULL) {
+			fprintf(stderr, "snctl: user name must be UTF-8 text\n");
+			return SNCTL_EXIT_ERR;
+		}
+		r = request(o, req);
+		json_decref(req);
+	}
+	if (r == NULL)
+		return SNCTL_EXIT_ERR;
+	if (!json_is_true(json_object_get(r, "ok"))) {
+		fprintf(stderr, "snctl: %s\n", snctl_str(r, "error", "request failed"));
+		json_decref(r);
+		return SNCTL_EXIT_ERR;
+	}
+	json_object_del(r, "ok");
+	if (o->json)
+		print_json(r);
+	else if (strcmp(snctl_str(r, "action", ""), "updated") == 0)
+		printf("new password for user %s; %lld user%s loaded\n", snctl_str(r, "name", "?"),
+			snctl_int(r, "users"), snctl_int(r, "users") == 1 ? "" : "s");
+	else
+		printf("%s user %s; %lld user%s loaded\n", snctl_str(r, "action", "?"),
+			snctl_str(r, "name", "?"), snctl_int(r, "users"),
+			snctl_int(r, "users") == 1 ? "" : "s");
+	json_decref(r);
+	return SNCTL_EXIT_OK;
+}
+
+static int
+secrets_op(const struct snctl *o, int argc, char **argv, enum snctl_op op)
+{
+	bool add = op == OP_ADD;
+	json_t *req, *r;
+	char *sec;
+	int rc;
+
+	if (wants_help(argc, argv)) {
+		fputs(usage_secrets, stdout);
+		return SNCTL_EXIT_OK;
+	}
+	if (op == OP_LIST) {
+		if (argc != 1)
+			return usage_error(
+				usage_secrets, "secrets list: unexpected argument '%s'", argv[1]);
+		rc = run(o, json_pack("{s:s}", "cmd", "secrets.list"), &r);
+		if (rc != 0)
+			return rc;
+		return print_reply(o, r, r, snctl_print_secrets);
+	}
+	if (argc != 2)
+		return usage_error(
+			usage_secrets, "secrets %s: expected one argument", add ? "add" : "del");
+	sec = secret_arg(argv[1], "secret");
+	if (sec == NULL)
+		return SNCTL_EXIT_ERR;
+	req = json_pack("{s:s, s:s}", "cmd", add ? "secrets.add" : "secrets.del", "secret", sec);
+	wipe_free(sec);
+	if (req == NULL) {
+		fprintf(stderr, "snctl: the secret must be UTF-8 text\n");
+		return SNCTL_EXIT_ERR;
+	}
+	r = request(o, req);
+	wipe_request(req, "secret");
+	json_decref(req);
+	if (r == NULL)
+		return SNCTL_EXIT_ERR;
+	if (!json_is_true(json_object_get(r, "ok"))) {
+		fprintf(stderr, "snctl: %s\n", snctl_str(r, "error", "request failed"));
+		json_decref(r);
+		return SNCTL_EXIT_ERR;
+	}
+	json_object_del(r, "ok");
+	if (o->json)
+		print_json(r);
+	else
+		printf("%s secret %lld (fingerprint %s); %lld secret%s loaded\n",
+			snctl_str(r, "action", "?"), snctl_int(r, "index"),
+			snctl_str(r, "fingerprint", "?"), snctl_int(r, "secrets"),
+			snctl_int(r, "secrets") == 1 ? "" : "s");
+	json_decref(r);
+	return SNCTL_EXIT_OK;
+}
+
+static int
+cmd_users_list(const struct snctl *o, int argc, char **argv)
+{
+	return users_op(o, argc, argv, OP_LIST);
+}
+
+static int
+cmd_users_add(const struct snctl *o, int argc, char **argv)
+{
+	return users_op(o, argc, argv, OP_ADD);
+}
+
+static int
+cmd_users_del(const struct snctl *o, int argc, char **argv)
+{
+	return users_op(o, argc, argv, OP_DEL);
+}
+
+static int
+cmd_secrets_list(const struct snctl *o, int argc, char **argv)
+{
+	return secrets_op(o, argc, argv, OP_LIST);
+}
+
+static int
+cmd_secrets_add(const struct snctl *o, int argc, char **argv)
+{
+	return secrets_op(o, argc, argv, OP_ADD);
+}
+
+static int
+cmd_secrets_del(const struct snctl *o, int argc, char **argv)
+{
+	return secrets_op(o, argc, argv, OP_DEL);
+}
+
+struct snctl_sub {
+	const char *name;
+	int (*fn)(const struct snctl *o, int argc, char **argv);
+};
+
+/* "snctl GROUP SUB ARGS": run SUB with argv[0] = "snctl GROUP SUB". */
+static int
+dispatch(const struct snctl *o, int argc, char **argv, const struct snctl_sub *subs, unsigned n,
+	const char *usage)
+{
+	char name[NUM];
+	unsigned i;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? SNCTL_EXIT_USAGE : SNCTL_EXIT_OK;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(argv[1], subs[i].name) != 0)
+			continue;
+		/* getopt names argv[0] in its messages: "snctl sessions add: ..." */
+		snprintf(name, sizeof(name), "snctl %s %s", argv[0], subs[i].name);
+		argv[1] = name;
+		return subs[i].fn(o, argc - 1, argv + 1);
+	}
+	fprintf(stderr, "snctl: unknown %s subcommand '%s'\n", argv[0], argv[1]);
+	fputs(usage, stderr);
+	return SNCTL_EXIT_USAGE;
+}
+
 static int
 cmd_sessions(const struct snctl *o, int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(const struct snctl *o, int argc, char **argv);
-	} subs[] = {
+	static const struct snctl_sub subs[] = {
 		{"list", cmd_list},
 		{"show", cmd_show},
 		{"add", cmd_add},
@@ -617,24 +992,48 @@ cmd_sessions(const struct snctl *o, int argc, char **argv)
 		{"load", cmd_load},
 		{"flush", cmd_flush},
 	};
-	char name[NUM];
-	unsigned i;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs("usage: snctl [OPTIONS] sessions list|show|add|del|load|flush [ARGS]\n"
-		      "       snctl sessions SUBCOMMAND --help\n",
-			argc < 2 ? stderr : stdout);
-		return argc < 2 ? SNCTL_EXIT_USAGE : SNCTL_EXIT_OK;
-	}
-	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		if (strcmp(argv[1], subs[i].name) != 0)
-			continue;
-		/* getopt names argv[0] in its messages: "snctl sessions add: ..." */
-		snprintf(name, sizeof(name), "snctl sessions %s", subs[i].name);
-		argv[1] = name;
-		return subs[i].fn(o, argc - 1, argv + 1);
-	}
-	return usage_error(snctl_usage, "unknown sessions subcommand '%s'", argv[1]);
+	return dispatch(o, argc, argv, subs, sizeof(subs) / sizeof(subs[0]),
+		"usage: snctl [OPTIONS] sessions list|show|add|del|load|flush [ARGS]\n"
+		"       snctl sessions SUBCOMMAND --help\n");
+}
+
+static int
+cmd_allocations(const struct snctl *o, int argc, char **argv)
+{
+	static const struct snctl_sub subs[] = {
+		{"list", cmd_alist},
+		{"show", cmd_ashow},
+		{"kill", cmd_akill},
+	};
+
+	return dispatch(o, argc, argv, subs, sizeof(subs) / sizeof(subs[0]),
+		"usage: snctl [OPTIONS] allocations list|show|kill [ARGS]\n"
+		"       snctl allocations SUBCOMMAND --help\n");
+}
+
+static int
+cmd_user_group(const struct snctl *o, int argc, char **argv)
+{
+	static const struct snctl_sub subs[] = {
+		{"list", cmd_users_list},
+		{"add", cmd_users_add},
+		{"del", cmd_users_del},
+	};
+
+	return dispatch(o, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage_users);
+}
+
+static int
+cmd_secret_group(const struct snctl *o, int argc, char **argv)
+{
+	static const struct snctl_sub subs[] = {
+		{"list", cmd_secrets_list},
+		{"add", cmd_secrets_add},
+		{"del", cmd_secrets_del},
+	};
+
+	return dispatch(o, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage_secrets);
 }
 
 int
@@ -695,6 +1094,12 @@ main(int argc, char **argv)
 		return cmd_stats(&o, argc - optind, argv + optind);
 	if (strcmp(cmd, "sessions") == 0)
 		return cmd_sessions(&o, argc - optind, argv + optind);
+	if (strcmp(cmd, "allocations") == 0)
+		return cmd_allocations(&o, argc - optind, argv + optind);
+	if (strcmp(cmd, "users") == 0)
+		return cmd_user_group(&o, argc - optind, argv + optind);
+	if (strcmp(cmd, "secrets") == 0)
+		return cmd_secret_group(&o, argc - optind, argv + optind);
 	if (strcmp(cmd, "help") == 0) {
 		fputs(snctl_usage, stdout);
 		return SNCTL_EXIT_OK;

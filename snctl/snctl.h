@@ -22,4 +22,13 @@ void snctl_print_stats(json_t *r);
 void snctl_print_session(json_t *s);
 void snctl_print_list(json_t *r);
 
+/* TURN renderers (snctl_print_turn.c). */
+void snctl_print_allocs(json_t *r);
+void snctl_print_alloc(json_t *a);
+void snctl_print_users(json_t *r);
+void snctl_print_secrets(json_t *r);
+/* The "turn" member of status / stats replies (NULL: nothing printed). */
+void snctl_print_turn_status(json_t *tu);
+void snctl_print_turn_stats(json_t *tu);
+
 #endif /* SNCTL_H */

@@ -97,6 +97,7 @@ snctl_print_status(json_t *r)
 		printf("; dataplane %lld active, tables %s", snctl_int(s, "dp_active"),
 			snctl_fmt_bytes((uint64_t)snctl_int(s, "table_bytes"), a, sizeof(a)));
 	printf("\n");
+	snctl_print_turn_status(json_object_get(r, "turn"));
 	if (m != NULL)
 		printf("mailbox    applied %lld  rejected %lld  cmd ring %lld/%lld  cpl ring "
 		       "%lld/%lld  "
@@ -225,6 +226,7 @@ snctl_print_stats(json_t *r)
 			snctl_tbl_row(&t, "%s|%" JSON_INTEGER_FORMAT, k, json_integer_value(v));
 		snctl_tbl_print(&t, stdout, 0);
 	}
+	snctl_print_turn_stats(json_object_get(r, "turn"));
 }
 
 static const char *

@@ -76,7 +76,12 @@ event(void *arg, enum cp_mbox_event ev)
 	r->ev[ev]++;
 }
 
-static const struct cp_mbox_ops ops = {build_add, result, latched, event};
+static const struct cp_mbox_ops ops = {
+	.build_add = build_add,
+	.result = result,
+	.latched = latched,
+	.event = event,
+};
 
 static int
 setup(void **state)

@@ -67,6 +67,10 @@ addr_of(const char *s, struct sn_abi_addr *a)
 	assert_int_equal(sn_addr_parse(s, a), 0);
 }
 
+#define PORT_OK "[port p0]\ndevice = net_null0\n"
+/* a port with an IPv4 and an IPv6 address, then [turn] (line 5 is the first key) */
+#define PORT_OK_TURN PORT_OK "address = 198.18.0.1/24\naddress = 2001:db8:1::1/64\n[turn]\n"
+
 /* ------------------------------------------------------------- good files */
 
 static void
@@ -110,6 +114,7 @@ test_shipped_config(void **state)
 	assert_int_equal(c->dp.max_sessions, d->dp.max_sessions);
 	assert_int_equal(c->dp.burst, d->dp.burst);
 	assert_int_equal(c->dp.punt_rate_pps, d->dp.punt_rate_pps);
+	assert_int_equal(c->dp.punt_rate_stream_pps, d->dp.punt_rate_stream_pps);
 	assert_int_equal(c->dp.cmds_per_loop, d->dp.cmds_per_loop);
 	assert_int_equal(c->dp.cmd_slots, d->dp.cmd_slots);
 	assert_int_equal(c->dp.cpl_slots, d->dp.cpl_slots);
@@ -129,8 +134,65 @@ test_shipped_config(void **state)
 	assert_int_equal(c->cp.idle_timeout_s, d->cp.idle_timeout_s);
 	assert_int_equal(c->cp.replay_timeout_ms, d->cp.replay_timeout_ms);
 	assert_string_equal(c->cp.log_level, d->cp.log_level);
+	/* [turn]: every key documented, all at their defaults */
+	assert_true(c->turn.enabled);
+	assert_string_equal(c->turn.realm, d->turn.realm);
+	assert_string_equal(c->turn.software, d->turn.software);
+	assert_int_equal(c->turn.tcp_port, d->turn.tcp_port);
+	assert_int_equal(c->turn.n_tls_ports, d->turn.n_tls_ports);
+	assert_memory_equal(c->turn.tls_ports, d->turn.tls_ports, sizeof(c->turn.tls_ports));
+	assert_string_equal(c->turn.tls_cert, "");
+	assert_string_equal(c->turn.tls_key, "");
+	assert_string_equal(c->turn.users_file, d->turn.users_file);
+	assert_string_equal(c->turn.secrets_file, d->turn.secrets_file);
+	assert_int_equal(c->turn.nonce_lifetime_s, d->turn.nonce_lifetime_s);
+	assert_int_equal(c->turn.default_lifetime_s, d->turn.default_lifetime_s);
+	assert_int_equal(c->turn.max_lifetime_s, d->turn.max_lifetime_s);
+	/* relay addresses default to every appliance address */
+	assert_int_equal(c->turn.n_relay_addrs, 2);
+	assert_int_equal(c->turn.relay_addr_idx[0], 0);
+	assert_int_equal(c->turn.relay_addr_idx[1], 1);
+	assert_int_equal(c->turn.n_allowed_peers, 0);
+	assert_int_equal(c->turn.n_denied_peers, 0);
+	assert_int_equal(c->turn.user_quota, 0);
+	assert_int_equal(c->turn.total_quota, 0);
+	assert_int_equal(c->turn.max_alloc_kbps, 0);
+	assert_int_equal(c->turn.user_kbps_quota, 0);
+	assert_int_equal(c->turn.kbps_capacity, 0);
+	assert_int_equal(c->turn.error_rate_pps, d->turn.error_rate_pps);
 	free(c);
 	free(d);
+}
+
+/*
+ * Every key of the loader appears in the shipped file, documented (as a
+ * "key = " or ";key = " line): the file is the reference for operators.
+ */
+static void
+test_shipped_documents_every_key(void **state)
+{
+	static const char *const turn_keys[] = {"enabled", "realm", "software", "tcp_port",
+		"tls_ports", "tls_cert", "tls_key", "users_file", "secrets_file",
+		"nonce_lifetime_s", "default_lifetime_s", "max_lifetime_s", "relay_address",
+		"allowed_peer", "denied_peer", "user_quota", "total_quota", "max_alloc_kbps",
+		"user_kbps_quota", "kbps_capacity", "error_rate_pps"};
+	FILE *f = fopen(SHIPPED_CONF, "r");
+	char *text = calloc(1, 1 << 20), *turn, want[64];
+	size_t n, i;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(text, 1, (1 << 20) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	turn = strstr(text, "\n[turn]\n");
+	assert_non_null(turn);
+	for (i = 0; i < sizeof(turn_keys) / sizeof(turn_keys[0]); i++) {
+		snprintf(want, sizeof(want), "\n;%s = ", turn_keys[i]);
+		if (strstr(turn, want) == NULL)
+			fail_msg("[turn] %s is not documented in %s", turn_keys[i], SHIPPED_CONF);
+	}
+	free(text);
 }
 
 static void
@@ -149,6 +211,7 @@ test_defaults(void **state)
 	assert_int_equal(c->dp.max_sessions, 1048576);
 	assert_int_equal(c->dp.burst, 32);
 	assert_int_equal(c->dp.punt_rate_pps, 2000);
+	assert_int_equal(c->dp.punt_rate_stream_pps, 50000);
 	assert_int_equal(c->dp.cmds_per_loop, 256);
 	assert_int_equal(c->dp.cmd_slots, 65536);
 	assert_int_equal(c->dp.cpl_slots, 65536);
@@ -164,6 +227,22 @@ test_defaults(void **state)
 	assert_int_equal(c->cp.idle_timeout_s, 120);
 	assert_int_equal(c->cp.replay_timeout_ms, 1000);
 	assert_string_equal(c->cp.log_level, "info");
+	assert_true(c->turn.enabled);
+	assert_string_equal(c->turn.realm, "supernode");
+	assert_string_equal(c->turn.software, "supernode");
+	assert_int_equal(c->turn.tcp_port, 3478);
+	assert_int_equal(c->turn.n_tls_ports, 2);
+	assert_int_equal(c->turn.tls_ports[0], 5349);
+	assert_int_equal(c->turn.tls_ports[1], 443);
+	assert_string_equal(c->turn.tls_cert, "");
+	assert_string_equal(c->turn.users_file, "/var/lib/supernode/turn-users");
+	assert_string_equal(c->turn.secrets_file, "/var/lib/supernode/turn-secrets");
+	assert_int_equal(c->turn.nonce_lifetime_s, 600);
+	assert_int_equal(c->turn.default_lifetime_s, 600);
+	assert_int_equal(c->turn.max_lifetime_s, 3600);
+	assert_int_equal(c->turn.error_rate_pps, 20);
+	assert_int_equal(c->turn.user_quota, 0);
+	assert_int_equal(c->turn.total_quota, 0);
 	free(c);
 }
 
@@ -202,6 +281,7 @@ test_full(void **state)
 		"  max_sessions = 4096\n"
 		"  burst = 64\n"
 		"  punt_rate_pps = 100\n"
+		"  punt_rate_stream_pps = 7000\n"
 		"  cmds_per_loop = 64\n"
 		"  cmd_slots = 1024\n"
 		"  cpl_slots = 2048\n"
@@ -253,6 +333,7 @@ test_full(void **state)
 	assert_int_equal(c->dp.max_sessions, 4096);
 	assert_int_equal(c->dp.burst, 64);
 	assert_int_equal(c->dp.punt_rate_pps, 100);
+	assert_int_equal(c->dp.punt_rate_stream_pps, 7000);
 	assert_int_equal(c->dp.cmds_per_loop, 64);
 	assert_int_equal(c->dp.cmd_slots, 1024);
 	assert_int_equal(c->dp.cpl_slots, 2048);
@@ -303,6 +384,117 @@ test_full(void **state)
 	free(c);
 }
 
+/* [turn] with every key set. */
+static void
+test_turn_full(void **state)
+{
+	static const char text[] = "[port p0]\n"
+				   "device = net_null0\n"
+				   "address = 198.18.0.1/24\n"
+				   "address = 2001:db8:1::1/64\n"
+				   "address = 198.18.0.2/24\n"
+				   "[turn]\n"
+				   "enabled = Off\n"
+				   "realm = example.org\n"
+				   "software =\n"
+				   "tcp_port = 0\n"
+				   "tls_ports = 443 , 5349,8443\n"
+				   "tls_cert = /etc/sn/chain.pem\n"
+				   "tls_key = /etc/sn/key.pem\n"
+				   "users_file = /srv/users\n"
+				   "secrets_file = /srv/secrets\n"
+				   "nonce_lifetime_s = 10\n"
+				   "default_lifetime_s = 900\n"
+				   "max_lifetime_s = 86400\n"
+				   "relay_address = 198.18.0.2\n"
+				   "relay_address = 2001:DB8:1:0::1\n"
+				   "allowed_peer = 198.18.0.0/15\n"
+				   "allowed_peer = 10.1.2.3\n"
+				   "allowed_peer = fd00::/8\n"
+				   "denied_peer = 198.18.7.0/24\n"
+				   "denied_peer = ::/0\n"
+				   "user_quota = 10\n"
+				   "total_quota = 16777216\n"
+				   "max_alloc_kbps = 4294967295\n"
+				   "user_kbps_quota = 100000\n"
+				   "kbps_capacity = 1000000\n"
+				   "error_rate_pps = 1000000\n";
+	struct sn_config *c = calloc(1, sizeof(*c));
+	struct sn_abi_addr a;
+	char err[ERR_LEN];
+	int rc;
+
+	(void)state;
+	rc = load_text(text, c, err);
+	if (rc != 0)
+		fail_msg("%s", err);
+	assert_false(c->turn.enabled);
+	assert_string_equal(c->turn.realm, "example.org");
+	assert_string_equal(c->turn.software, "");
+	assert_int_equal(c->turn.tcp_port, 0);
+	assert_int_equal(c->turn.n_tls_ports, 3);
+	assert_int_equal(c->turn.tls_ports[0], 443);
+	assert_int_equal(c->turn.tls_ports[1], 5349);
+	assert_int_equal(c->turn.tls_ports[2], 8443);
+	assert_string_equal(c->turn.tls_cert, "/etc/sn/chain.pem");
+	assert_string_equal(c->turn.tls_key, "/etc/sn/key.pem");
+	assert_string_equal(c->turn.users_file, "/srv/users");
+	assert_string_equal(c->turn.secrets_file, "/srv/secrets");
+	assert_int_equal(c->turn.nonce_lifetime_s, 10);
+	assert_int_equal(c->turn.default_lifetime_s, 900);
+	assert_int_equal(c->turn.max_lifetime_s, 86400);
+	assert_int_equal(c->turn.n_relay_addrs, 2);
+	assert_int_equal(c->turn.relay_addr_idx[0], 2);
+	assert_int_equal(c->turn.relay_addr_idx[1], 1);
+	assert_int_equal(c->turn.n_allowed_peers, 3);
+	addr_of("198.18.0.0", &a);
+	assert_true(sn_addr_eq(&c->turn.allowed_peers[0].addr, &a));
+	assert_int_equal(c->turn.allowed_peers[0].prefix_len, 15);
+	assert_int_equal(c->turn.allowed_peers[1].prefix_len, 32); /* a single address */
+	assert_int_equal(c->turn.allowed_peers[2].addr.family, SN_FAM_IPV6);
+	assert_int_equal(c->turn.allowed_peers[2].prefix_len, 8);
+	assert_int_equal(c->turn.n_denied_peers, 2);
+	assert_int_equal(c->turn.denied_peers[1].prefix_len, 0);
+	assert_int_equal(c->turn.user_quota, 10);
+	assert_int_equal(c->turn.total_quota, 16777216);
+	assert_int_equal(c->turn.max_alloc_kbps, 4294967295u);
+	assert_int_equal(c->turn.user_kbps_quota, 100000);
+	assert_int_equal(c->turn.kbps_capacity, 1000000);
+	assert_int_equal(c->turn.error_rate_pps, 1000000);
+
+	/* tls_key defaults to tls_cert; an empty tls_ports turns TLS off */
+	rc = load_text(PORT_OK_TURN "tls_cert = /etc/sn/both.pem\ntls_ports =\n", c, err);
+	if (rc != 0)
+		fail_msg("%s", err);
+	assert_string_equal(c->turn.tls_key, "/etc/sn/both.pem");
+	assert_int_equal(c->turn.n_tls_ports, 0);
+	free(c);
+}
+
+/* Every spelling of a boolean. */
+static void
+test_turn_bools(void **state)
+{
+	static const struct {
+		const char *v;
+		bool want;
+	} cases[] = {{"yes", true}, {"no", false}, {"true", true}, {"false", false}, {"on", true},
+		{"off", false}, {"1", true}, {"0", false}, {"YES", true}, {"False", false}};
+	struct sn_config *c = calloc(1, sizeof(*c));
+	char text[256], err[ERR_LEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), PORT_OK_TURN "enabled = %s\n", cases[i].v);
+		if (load_text(text, c, err) != 0)
+			fail_msg("enabled = %s: %s", cases[i].v, err);
+		if (c->turn.enabled != cases[i].want)
+			fail_msg("enabled = %s: got %d", cases[i].v, c->turn.enabled);
+	}
+	free(c);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -339,8 +531,6 @@ test_message_format(void **state)
 
 /* ------------------------------------------------------------- bad files */
 
-#define PORT_OK "[port p0]\ndevice = net_null0\n"
-
 struct bad_case {
 	const char *text;
 	unsigned line; /* 0: no line in the message */
@@ -363,6 +553,8 @@ static const struct bad_case bad_cases[] = {
 	{PORT_OK "[dataplane]\ncpl_slots = 3000000\n", 4, "cpl_slots", "out of range"},
 	{PORT_OK "[dataplane]\nmbufs = 100\n", 4, "mbufs", "out of range"},
 	{PORT_OK "[dataplane]\npunt_rate_pps = 0\n", 4, "punt_rate_pps", "out of range"},
+	{PORT_OK "[dataplane]\npunt_rate_stream_pps = 0\n", 4, "punt_rate_stream_pps",
+		"out of range"},
 	{PORT_OK "[dataplane]\ncmds_per_loop = 70000\n", 4, "cmds_per_loop", "out of range"},
 	{PORT_OK "[dataplane]\nmain_lcore = 128\n", 4, "main_lcore", "out of range"},
 	/* workers */
@@ -472,6 +664,73 @@ static const struct bad_case bad_cases[] = {
 	{PORT_OK "[relay]\nport_min = 3000\nport_max = 4000\n", 5, "[relay] stun_port",
 		"inside the relay port range 3000-4000: '3478'"},
 	{PORT_OK "[relay]\nstun_port = 0\n", 4, "stun_port", "out of range"},
+	/* [turn]: bad keys name the key */
+	{PORT_OK_TURN "realm_name = x\n", 6, "[turn] realm_name", "unknown key"},
+	{PORT_OK_TURN "realm = a\nrealm = b\n", 7, "[turn] realm",
+		"duplicate key (first set on line 6)"},
+	{PORT_OK_TURN "[turn]\n", 6, "[turn]", "duplicate section"},
+	{PORT_OK_TURN
+		"realm = "
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		6, "[turn] realm", "longer than 127"},
+	{PORT_OK_TURN "enabled = maybe\n", 6, "[turn] enabled", "want yes or no: 'maybe'"},
+	{PORT_OK_TURN "enabled =\n", 6, "[turn] enabled", "want yes or no: ''"},
+	{PORT_OK_TURN "enabled = y\n", 6, "[turn] enabled", "want yes or no"},
+	{PORT_OK_TURN "tcp_port = 65536\n", 6, "[turn] tcp_port", "out of range (0..65535)"},
+	{PORT_OK_TURN "tcp_port = 50000\n", 6, "[turn] tcp_port",
+		"inside the relay port range 49152-65535: '50000'"},
+	{PORT_OK_TURN "users_file = var/users\n", 6, "[turn] users_file", "absolute"},
+	{PORT_OK_TURN "secrets_file = secrets\n", 6, "[turn] secrets_file", "absolute"},
+	{PORT_OK_TURN "tls_cert = cert.pem\n", 6, "[turn] tls_cert", "absolute"},
+	{PORT_OK_TURN "nonce_lifetime_s = 9\n", 6, "[turn] nonce_lifetime_s", "out of range"},
+	{PORT_OK_TURN "default_lifetime_s = 599\n", 6, "[turn] default_lifetime_s",
+		"out of range (600..86400)"},
+	{PORT_OK_TURN "max_lifetime_s = 86401\n", 6, "[turn] max_lifetime_s", "out of range"},
+	{PORT_OK_TURN "default_lifetime_s = 3601\n", 6, "[turn] default_lifetime_s",
+		"above max_lifetime_s 3600: '3601'"},
+	{PORT_OK_TURN "max_lifetime_s = 700\ndefault_lifetime_s = 800\n", 7,
+		"[turn] default_lifetime_s", "above max_lifetime_s 700"},
+	{PORT_OK_TURN "user_quota = 16777217\n", 6, "[turn] user_quota", "out of range"},
+	{PORT_OK_TURN "total_quota = -1\n", 6, "[turn] total_quota", "not a number"},
+	{PORT_OK_TURN "max_alloc_kbps = 4294967296\n", 6, "[turn] max_alloc_kbps", "out of range"},
+	{PORT_OK_TURN "kbps_capacity = 1k\n", 6, "[turn] kbps_capacity", "not a number"},
+	{PORT_OK_TURN "error_rate_pps = 0\n", 6, "[turn] error_rate_pps",
+		"out of range (1..1000000)"},
+	/* [turn] tls_ports: a list of distinct ports, at most 4, clear of the other ports */
+	{PORT_OK_TURN "tls_ports = 5349,x\n", 6, "[turn] tls_ports",
+		"not a comma-separated list of ports (1..65535): '5349,x'"},
+	{PORT_OK_TURN "tls_ports = 5349 443\n", 6, "[turn] tls_ports", "not a comma-separated"},
+	{PORT_OK_TURN "tls_ports = 5349,,443\n", 6, "[turn] tls_ports", "not a comma-separated"},
+	{PORT_OK_TURN "tls_ports = 0\n", 6, "[turn] tls_ports", "not a comma-separated"},
+	{PORT_OK_TURN "tls_ports = 65536\n", 6, "[turn] tls_ports", "not a comma-separated"},
+	{PORT_OK_TURN "tls_ports = 443,5349,443\n", 6, "[turn] tls_ports", "port listed twice"},
+	{PORT_OK_TURN "tls_ports = 1,2,3,4,5\n", 6, "[turn] tls_ports", "more than 4 ports"},
+	{PORT_OK_TURN "tls_ports = 443, 50000\n", 6, "[turn] tls_ports",
+		"50000 clashes with tcp_port or the relay range"},
+	{PORT_OK_TURN "tcp_port = 443\n", 5, "[turn] tls_ports", "443 clashes with tcp_port"},
+	/* [turn] relay_address: one of the [port] addresses, each once */
+	{PORT_OK_TURN "relay_address = 198.18.0.9\n", 6, "[turn] relay_address",
+		"not one of the [port] addresses: '198.18.0.9'"},
+	{PORT_OK_TURN "relay_address = 198.18.0.1\nrelay_address = 2001:db8:1::2\n", 7,
+		"[turn] relay_address", "not one of the [port] addresses: '2001:db8:1::2'"},
+	{PORT_OK_TURN "relay_address = 198.18.0.1/24\n", 6, "[turn] relay_address",
+		"not an IPv4 or IPv6 address"},
+	{PORT_OK_TURN "relay_address = 198.18.0.1\nrelay_address = 198.18.0.1\n", 7,
+		"[turn] relay_address", "listed twice"},
+	{PORT_OK "[turn]\nrelay_address = 198.18.0.1\n", 4, "[turn] relay_address",
+		"not one of the [port] addresses"},
+	/* [turn] allowed_peer / denied_peer: CIDRs without host bits */
+	{PORT_OK_TURN "allowed_peer = 10.0.0.1/8\n", 6, "[turn] allowed_peer",
+		"host bits set after the prefix: '10.0.0.1/8'"},
+	{PORT_OK_TURN "denied_peer = 2001:db8::1/32\n", 6, "[turn] denied_peer",
+		"host bits set after the prefix"},
+	{PORT_OK_TURN "denied_peer = 192.168.1.128/24\n", 6, "[turn] denied_peer", "host bits"},
+	{PORT_OK_TURN "allowed_peer = 10.0.0.0/33\n", 6, "[turn] allowed_peer",
+		"not ADDRESS or ADDRESS/PREFIX"},
+	{PORT_OK_TURN "allowed_peer = 10.0.0.0/\n", 6, "[turn] allowed_peer", "not ADDRESS"},
+	{PORT_OK_TURN "allowed_peer = example.org\n", 6, "[turn] allowed_peer", "not ADDRESS"},
+	{PORT_OK_TURN "denied_peer =\n", 6, "[turn] denied_peer", "not ADDRESS"},
 };
 
 static void
@@ -525,11 +784,37 @@ test_too_many_addresses(void **state)
 	free(c);
 }
 
+static void
+test_turn_too_many_cidrs(void **state)
+{
+	struct sn_config *c = calloc(1, sizeof(*c));
+	char *text = malloc(8192), err[ERR_LEN];
+	size_t n = 0;
+	unsigned i;
+
+	(void)state;
+	n += (size_t)sprintf(text + n, "%s", PORT_OK_TURN);
+	for (i = 0; i < SN_TURN_MAX_CIDRS; i++)
+		n += (size_t)sprintf(text + n, "denied_peer = 10.%u.0.0/16\n", i);
+	assert_int_equal(load_text(text, c, err), 0);
+	assert_int_equal(c->turn.n_denied_peers, SN_TURN_MAX_CIDRS);
+	sprintf(text + n, "denied_peer = 11.0.0.0/8\n");
+	assert_int_equal(load_text(text, c, err), -EINVAL);
+	assert_non_null(strstr(err, "[turn] denied_peer"));
+	assert_non_null(strstr(err, "more than 64 entries"));
+	free(text);
+	free(c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped_config),
+		cmocka_unit_test(test_shipped_documents_every_key),
+		cmocka_unit_test(test_turn_full),
+		cmocka_unit_test(test_turn_bools),
+		cmocka_unit_test(test_turn_too_many_cidrs),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_full),
