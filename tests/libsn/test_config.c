@@ -706,9 +706,13 @@ static const struct bad_case bad_cases[] = {
 	{PORT_OK_TURN "tls_ports = 65536\n", 6, "[turn] tls_ports", "not a comma-separated"},
 	{PORT_OK_TURN "tls_ports = 443,5349,443\n", 6, "[turn] tls_ports", "port listed twice"},
 	{PORT_OK_TURN "tls_ports = 1,2,3,4,5\n", 6, "[turn] tls_ports", "more than 4 ports"},
-	{PORT_OK_TURN "tls_ports = 443, 50000\n", 6, "[turn] tls_ports",
+	{PORT_OK_TURN "tls_cert = /etc/c.pem\ntls_ports = 443, 50000\n", 7, "[turn] tls_ports",
 		"50000 clashes with tcp_port or the relay range"},
-	{PORT_OK_TURN "tcp_port = 443\n", 5, "[turn] tls_ports", "443 clashes with tcp_port"},
+	{PORT_OK_TURN "tls_cert = /etc/c.pem\ntcp_port = 443\n", 5, "[turn] tls_ports",
+		"443 clashes with tcp_port"},
+	/* without a certificate there are no TLS listeners: nothing to clash */
+	/* [turn] realm must not be empty */
+	{PORT_OK_TURN "realm =\n", 6, "[turn] realm", "must not be empty"},
 	/* [turn] relay_address: one of the [port] addresses, each once */
 	{PORT_OK_TURN "relay_address = 198.18.0.9\n", 6, "[turn] relay_address",
 		"not one of the [port] addresses: '198.18.0.9'"},
