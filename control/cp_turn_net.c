@@ -744,7 +744,7 @@ cp_turn_net_open(struct cp_turn_net **out, struct cp_core *c, int epfd, char *er
 	}
 	c->turn = &n->turn;
 	*out = n;
-	CP_INFO("TURN: realm %s, UDP port %u, TCP port %u, TLS ports %s on %u addresses; "
+	CP_INFO("TURN: realm %s, UDP port %u, TCP port %u, TLS %s, on %u addresses; "
 		"%u relay addresses, max %u allocations",
 		cfg->turn.realm, cfg->relay.stun_port, cfg->turn.tcp_port,
 		n->tls != NULL ? "on" : "off (no tls_cert)", cfg->n_addrs, cfg->turn.n_relay_addrs,

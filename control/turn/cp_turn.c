@@ -118,6 +118,70 @@ hash_remove(struct cp_turn *t, struct cp_turn_alloc *a)
 	}
 }
 
+static uint32_t
+relay_hash(const struct cp_turn *t, uint8_t idx, uint16_t port)
+{
+	return (uint32_t)mix64(((uint64_t)idx << 16 | port) + HASH_SEED) & t->hash_mask;
+}
+
+void
+cp_turn_relay_index(struct cp_turn *t, struct cp_turn_alloc *a)
+{
+	unsigned r;
+
+	for (r = 0; r < SN_TURN_MAX_RELAYS; r++) {
+		uint32_t h;
+
+		if (!a->relay[r].used)
+			continue;
+		h = relay_hash(t, a->relay[r].idx, a->relay[r].port);
+		a->rnode[r].a = a;
+		a->rnode[r].next = t->rhash[h];
+		t->rhash[h] = &a->rnode[r];
+	}
+	a->rindexed = true;
+}
+
+static void
+relay_unindex(struct cp_turn *t, struct cp_turn_alloc *a)
+{
+	unsigned r;
+
+	if (!a->rindexed)
+		return;
+	for (r = 0; r < SN_TURN_MAX_RELAYS; r++) {
+		struct cp_turn_rnode **pp;
+
+		if (!a->relay[r].used)
+			continue;
+		pp = &t->rhash[relay_hash(t, a->relay[r].idx, a->relay[r].port)];
+		for (; *pp != NULL; pp = &(*pp)->next) {
+			if (*pp == &a->rnode[r]) {
+				*pp = a->rnode[r].next;
+				break;
+			}
+		}
+	}
+	a->rindexed = false;
+}
+
+struct cp_turn_alloc *
+cp_turn_find_relay(struct cp_turn *t, uint8_t idx, uint16_t port, unsigned *rout)
+{
+	struct cp_turn_rnode *n;
+
+	for (n = t->rhash[relay_hash(t, idx, port)]; n != NULL; n = n->next) {
+		unsigned r = (unsigned)(n - n->a->rnode);
+
+		if (n->a->relay[r].idx == idx && n->a->relay[r].port == port) {
+			if (rout != NULL)
+				*rout = r;
+			return n->a;
+		}
+	}
+	return NULL;
+}
+
 /* ---------------------------------------------------------------- users */
 
 static uint32_t
@@ -369,6 +433,7 @@ cp_turn_alloc_free(struct cp_turn *t, struct cp_turn_alloc *a, enum cp_turn_coun
 		user_drop_if_idle(t, a->user);
 	}
 	t->kbps_total -= a->kbps;
+	relay_unindex(t, a);
 	hash_remove(t, a);
 	t->slot[a->id] = NULL;
 	t->free_ids[t->n_free++] = a->id;
@@ -691,6 +756,7 @@ cp_turn_adopt(struct cp_turn *t, const struct sn_alloc *slots, uint32_t max, uin
 			a->chan[i].expiry_ns =
 				now_ns + (uint64_t)(s.chan_expiry_s[i] - now_s) * NS_PER_S;
 		}
+		cp_turn_relay_index(t, a);
 		adopted++;
 	}
 	if (adopted != 0)
@@ -842,9 +908,11 @@ cp_turn_init(struct cp_turn *t, const struct sn_config *cfg, struct cp_sessions 
 	t->slot = calloc(t->max_allocs, sizeof(*t->slot));
 	t->free_ids = malloc(sizeof(*t->free_ids) * t->max_allocs);
 	t->hash = calloc(hs, sizeof(*t->hash));
+	t->rhash = calloc(hs, sizeof(*t->rhash));
 	t->users = calloc(i, sizeof(*t->users));
 	t->errlim = calloc(CP_TURN_ERRLIM_SLOTS, sizeof(*t->errlim));
-	if (t->slot == NULL || t->free_ids == NULL || t->hash == NULL || t->users == NULL ||
+	if (t->slot == NULL || t->free_ids == NULL || t->hash == NULL || t->rhash == NULL ||
+		t->users == NULL ||
 		t->errlim == NULL) {
 		snprintf(err, errlen, "TURN tables for %" PRIu32 " allocations: out of memory",
 			t->max_allocs);
@@ -901,6 +969,8 @@ cp_turn_fini(struct cp_turn *t)
 	free(t->slot);
 	free(t->free_ids);
 	free(t->hash);
+	free(t->rhash);
+	t->rhash = NULL;
 	free(t->users);
 	free(t->errlim);
 	t->slot = NULL;

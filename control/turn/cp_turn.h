@@ -47,7 +47,6 @@ struct cp_mbox;
 #define CP_TURN_EVEN_PORT_R	    0x80
 #define CP_TURN_ADDR_FAMILY_IPV4    0x01 /* REQUESTED-ADDRESS-FAMILY, section 18.8 */
 #define CP_TURN_ADDR_FAMILY_IPV6    0x02
-#define CP_TURN_ATTR_ADDRESS_ERROR_CODE 0x8001 /* section 18.12 */
 #define CP_TURN_ATTR_ICMP	    0x8004     /* section 18.13 */
 #define CP_TURN_MSG_MAX		    1500       /* answers we build */
 #define CP_TURN_CHANDATA_HLEN	    4	       /* section 12.4 */
@@ -155,6 +154,11 @@ struct cp_turn_alloc {
 	struct cp_turn_chan chan[SN_TURN_MAX_CHANNELS];
 	uint64_t stream_pkts[2], stream_bytes[2]; /* relayed by control (SN_DIR_*) */
 	struct cp_turn_alloc *hnext; /* client 5-tuple hash chain */
+	struct cp_turn_rnode {
+		struct cp_turn_alloc *a;
+		struct cp_turn_rnode *next;
+	} rnode[SN_TURN_MAX_RELAYS]; /* relayed address hash chains (rnode[r] for relay[r]) */
+	bool rindexed;
 };
 
 struct cp_turn_user {
@@ -212,6 +216,7 @@ struct cp_turn {
 	uint32_t count;
 	struct cp_turn_alloc **hash; /* by client 5-tuple */
 	uint32_t hash_mask;
+	struct cp_turn_rnode **rhash; /* by relayed address (address index, port) */
 	struct cp_turn_user **users;
 	uint32_t users_mask;
 	uint64_t kbps_total;
@@ -281,6 +286,8 @@ uint32_t cp_turn_adopt(struct cp_turn *t, const struct sn_alloc *slots, uint32_t
 
 /* Lookup for snctl. */
 struct cp_turn_alloc *cp_turn_find(struct cp_turn *t, uint32_t id);
+/* The allocation relaying on (address index, port host order), or NULL; *r its slot. */
+struct cp_turn_alloc *cp_turn_find_relay(struct cp_turn *t, uint8_t idx, uint16_t port, unsigned *r);
 /* Remove allocation id now (snctl allocations kill).  0 or -ENOENT. */
 int cp_turn_kill(struct cp_turn *t, uint32_t id);
 

@@ -37,6 +37,9 @@ bool cp_turn_has_family(const struct cp_turn *t, uint8_t fam);
 /* May an error answer go to src now (per-source limiter, UDP only)? */
 bool cp_turn_error_allowed(struct cp_turn *t, const struct cp_turn_src *src, uint64_t now_ns);
 
+/* Index a's relayed addresses (once they are all chosen) for cp_turn_find_relay(). */
+void cp_turn_relay_index(struct cp_turn *t, struct cp_turn_alloc *a);
+
 /* Queue a command; queue a's whole state. */
 void cp_turn_submit(struct cp_turn *t, uint16_t type, uint32_t id, uint8_t sub);
 void cp_turn_program(struct cp_turn *t, const struct cp_turn_alloc *a);

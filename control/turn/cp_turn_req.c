@@ -281,7 +281,7 @@ allocate_success(struct cp_turn *t, const struct cp_turn_src *src, const struct 
 		uint8_t v[ADDR_ERROR_CODE_LEN] = {CP_TURN_ADDR_FAMILY_IPV6, 0,
 			(uint8_t)(addr_err / 100), (uint8_t)(addr_err % 100)};
 
-		sn_stun_add_raw(&r.w, CP_TURN_ATTR_ADDRESS_ERROR_CODE, v, sizeof(v));
+		sn_stun_add_raw(&r.w, SN_TURN_ATTR_ADDRESS_ERROR_CODE, v, sizeof(v));
 	}
 	sn_stun_add_u32(&r.w, SN_TURN_ATTR_LIFETIME, a->lifetime_s);
 	if (resv_token != NULL)
@@ -322,6 +322,8 @@ on_allocate(struct cp_turn *t, const struct cp_turn_src *src, const struct sn_st
 	int even = -1, addr_err = 0, ret;
 	unsigned r;
 
+	if (aaf == NULL) /* coturn's clients still send the draft's code point */
+		aaf = sn_stun_find(m, SN_TURN_ATTR_ADDITIONAL_ADDRESS_FAMILY_OLD);
 	a = cp_turn_find_src(t, src);
 	if (a != NULL) {
 		/* 7.2 item 2: a retransmission gets the same answer, anything else 437 */
@@ -443,6 +445,7 @@ on_allocate(struct cp_turn *t, const struct cp_turn_src *src, const struct sn_st
 			a->relay[r].fd = ret;
 		}
 	}
+	cp_turn_relay_index(t, a);
 	cp_turn_program(t, a);
 	t->cnt[CP_TURN_C_ALLOCATED]++;
 	allocate_success(t, src, m, a, ar, addr_err, reserve ? token : NULL);
@@ -693,6 +696,27 @@ stream_to_peer(struct cp_turn *t, struct cp_turn_alloc *a, const struct sn_abi_a
 		t->cnt[CP_TURN_C_STREAM_DROPS]++;
 		return;
 	}
+	if (is_relay_address(t, peer)) {
+		/*
+		 * Another allocation of this appliance: hand the datagram over here.
+		 * Through the kernel it would be delivered locally to no socket (a
+		 * UDP client's relayed port lives in the fast path only).
+		 */
+		int idx = sn_config_addr_index(t->cfg, peer);
+		struct cp_turn_alloc *to =
+			idx >= 0 ? cp_turn_find_relay(t, (uint8_t)idx, port, NULL) : NULL;
+		const struct sn_abi_addr *self = &t->cfg->addrs[a->relay[r].idx].addr;
+
+		if (to == NULL) {
+			t->cnt[CP_TURN_C_STREAM_DROPS]++;
+			return;
+		}
+		a->stream_pkts[SN_DIR_C2P]++;
+		a->stream_bytes[SN_DIR_C2P] += len;
+		t->cnt[CP_TURN_C_STREAM_TO_PEER]++;
+		cp_turn_peer_input(t, to, self, a->relay[r].port, data, len);
+		return;
+	}
 	if (t->ops->relay_send(t->ops_arg, a->relay[r].fd, peer, port, data, len) != 0) {
 		t->cnt[CP_TURN_C_STREAM_DROPS]++;
 		return;
@@ -776,12 +800,12 @@ cp_turn_peer_input(struct cp_turn *t, struct cp_turn_alloc *a, const struct sn_a
 		if (c->number == 0 || c->expiry_ns <= now || c->perm != (unsigned)ps ||
 			c->port != port)
 			continue;
-		/* section 12.5: ChannelData, padded to a multiple of 4 on streams */
+		/* section 12.5: ChannelData, padded to a multiple of 4 on streams only */
 		sn_wr16(buf, c->number);
 		sn_wr16(buf + 2, (uint16_t)len);
 		memcpy(buf + CP_TURN_CHANDATA_HLEN, p, len);
 		total = CP_TURN_CHANDATA_HLEN + len;
-		while (total % STUN_PAD != 0)
+		while (a->src.transport != CP_TURN_UDP && total % STUN_PAD != 0)
 			buf[total++] = 0;
 		t->ops->send(t->ops_arg, &a->src, buf, total);
 		goto sent;
