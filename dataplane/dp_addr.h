@@ -34,19 +34,19 @@ dp_local_hash6(const uint64_t a[2])
 }
 
 /*
- * Index of the appliance address equal to pi's destination, or -1.
- * O(1): a crc32 and usually one slot (load <= 25%), ~5 cycles whatever
- * the number of addresses.
+ * Index of the appliance address (family, a), or -1.  O(1): a crc32 and
+ * usually one slot (load <= 25%), ~5 cycles whatever the number of
+ * addresses.
  */
 static inline int
-dp_local_lookup(const struct dp_local *l, const struct sn_pkt_info *pi)
+dp_local_index(const struct dp_local *l, uint8_t family, const uint8_t *a)
 {
 	unsigned h;
 
-	if (likely(pi->family == SN_FAM_IPV4)) {
+	if (likely(family == SN_FAM_IPV4)) {
 		uint32_t d;
 
-		memcpy(&d, pi->dst, sizeof(d));
+		memcpy(&d, a, sizeof(d));
 		for (h = dp_local_hash4(d);; h = (h + 1) & (DP_LOCAL_SLOTS - 1)) {
 			const struct dp_local4 *e = &l->v4[h];
 
@@ -58,7 +58,7 @@ dp_local_lookup(const struct dp_local *l, const struct sn_pkt_info *pi)
 	} else {
 		uint64_t d[2];
 
-		memcpy(d, pi->dst, sizeof(d));
+		memcpy(d, a, sizeof(d));
 		for (h = dp_local_hash6(d);; h = (h + 1) & (DP_LOCAL_SLOTS - 1)) {
 			const struct dp_local6 *e = &l->v6[h];
 
@@ -68,6 +68,13 @@ dp_local_lookup(const struct dp_local *l, const struct sn_pkt_info *pi)
 				return (int)e->idx;
 		}
 	}
+}
+
+/* Index of the appliance address equal to pi's destination, or -1. */
+static inline int
+dp_local_lookup(const struct dp_local *l, const struct sn_pkt_info *pi)
+{
+	return dp_local_index(l, pi->family, pi->dst);
 }
 
 /* IPv6 destination that is link-scoped: multicast or fe80::/10. */

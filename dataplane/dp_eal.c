@@ -77,8 +77,10 @@ dp_eal_dev_name(const char *device, char *name, size_t len)
 
 /*
  * Hugepage memory (MB) sn-dataplane allocates for config c: the mbuf pool,
- * the flow table and HUGE_SLACK_MB for the rest.  EAL maps hugepages on
- * demand, so this (not mem_mb, the --no-huge size) is what must be free.
+ * the relay flow table, the TURN client table and pending bits (two bytes
+ * per allocation, dp_turn_cmd.c) and HUGE_SLACK_MB for the rest.  EAL maps
+ * hugepages on demand, so this (not mem_mb, the --no-huge size) is what
+ * must be free.
  */
 static unsigned long long
 huge_need_mb(const struct sn_config *c)
@@ -86,7 +88,8 @@ huge_need_mb(const struct sn_config *c)
 	unsigned long long b;
 
 	b = (unsigned long long)c->dp.mbufs * (RTE_MBUF_DEFAULT_BUF_SIZE + MBUF_OVERHEAD_BYTES) +
-	    dp_flow_mem_size((uint64_t)c->dp.max_sessions * DP_FLOW_KEYS_PER_SESSION);
+	    dp_flow_mem_size(dp_flow_relay_keys(c->dp.max_sessions, c->dp.max_allocs)) +
+	    dp_flow_mem_size(c->dp.max_allocs) + 2ull * c->dp.max_allocs;
 	return (b + KB_PER_MB * KB_PER_MB - 1) / (KB_PER_MB * KB_PER_MB) + HUGE_SLACK_MB;
 }
 

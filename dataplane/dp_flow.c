@@ -56,14 +56,21 @@ chain_start(const struct dp_flow_table *t, uint32_t key)
 	return (uint64_t)(dp_flow_hash(key) & t->mask) * DP_FLOW_BUCKET_ENTRIES;
 }
 
+static inline uint64_t
+entry_of(uint32_t key, uint32_t data)
+{
+	return ((uint64_t)data << DP_FLOW_DATA_SHIFT) | key;
+}
+
 /*
  * The first tombstone or empty entry of key's chain goes to key, after
- * checking the chain up to its first empty entry for key itself.  One
- * release store publishes key and data together (and everything the
- * writer stored before, e.g. the session slot).
+ * checking the chain up to its first empty entry for key itself (multi:
+ * for the same key and data).  One release store publishes key and data
+ * together (and everything the writer stored before, e.g. the session
+ * slot).
  */
-int
-dp_flow_insert(struct dp_flow_table *t, uint32_t key, uint32_t data)
+static int
+insert(struct dp_flow_table *t, uint32_t key, uint32_t data, bool multi)
 {
 	uint64_t g0 = chain_start(t, key), g, free_g = UINT64_MAX;
 	uint64_t n = (uint64_t)DP_FLOW_MAX_PROBE * DP_FLOW_BUCKET_ENTRIES;
@@ -71,9 +78,10 @@ dp_flow_insert(struct dp_flow_table *t, uint32_t key, uint32_t data)
 	if (key == DP_FLOW_EMPTY || key == DP_FLOW_TOMBSTONE || !(key & DP_FLOW_KEY_VALID))
 		return -EINVAL;
 	for (g = g0; g < g0 + n; g++) {
-		uint32_t k = (uint32_t)*slot(t, g);
+		uint64_t e = *slot(t, g);
+		uint32_t k = (uint32_t)e;
 
-		if (k == key)
+		if (k == key && (!multi || e == entry_of(key, data)))
 			return -EEXIST;
 		if (k == DP_FLOW_TOMBSTONE || k == DP_FLOW_EMPTY) {
 			if (free_g == UINT64_MAX)
@@ -84,28 +92,41 @@ dp_flow_insert(struct dp_flow_table *t, uint32_t key, uint32_t data)
 	}
 	if (free_g == UINT64_MAX)
 		return -ENOSPC;
-	__atomic_store_n(slot(t, free_g), ((uint64_t)data << DP_FLOW_DATA_SHIFT) | key,
-		__ATOMIC_RELEASE);
+	__atomic_store_n(slot(t, free_g), entry_of(key, data), __ATOMIC_RELEASE);
 	t->count++;
 	return 0;
 }
 
-/*
- * Key's entry becomes a tombstone, or empty when the next entry is empty
- * (no chain can pass it then), and so do the tombstones right before it.
- */
 int
-dp_flow_delete(struct dp_flow_table *t, uint32_t key)
+dp_flow_insert(struct dp_flow_table *t, uint32_t key, uint32_t data)
+{
+	return insert(t, key, data, false);
+}
+
+int
+dp_flow_insert_multi(struct dp_flow_table *t, uint32_t key, uint32_t data)
+{
+	return insert(t, key, data, true);
+}
+
+/*
+ * Key's entry (multi: the entry equal to key and data) becomes a
+ * tombstone, or empty when the next entry is empty (no chain can pass it
+ * then), and so do the tombstones right before it.
+ */
+static int
+erase(struct dp_flow_table *t, uint32_t key, uint32_t data, bool multi)
 {
 	uint64_t g0 = chain_start(t, key), g;
 	uint64_t n = (uint64_t)DP_FLOW_MAX_PROBE * DP_FLOW_BUCKET_ENTRIES;
 
 	for (g = g0; g < g0 + n; g++) {
-		uint32_t k = (uint32_t)*slot(t, g);
+		uint64_t e = *slot(t, g);
+		uint32_t k = (uint32_t)e;
 
 		if (k == DP_FLOW_EMPTY)
 			return -ENOENT;
-		if (k != key)
+		if (k != key || (multi && e != entry_of(key, data)))
 			continue;
 		t->count--;
 		if ((uint32_t)*slot(t, g + 1) != DP_FLOW_EMPTY) {
@@ -121,28 +142,59 @@ dp_flow_delete(struct dp_flow_table *t, uint32_t key)
 	return -ENOENT;
 }
 
-/*
- * Buckets: entries = the power of two >= 2 x 2 x max_sessions (load <=
- * 50%), 8 per bucket: 32 bytes per session at 2^k sessions.  Hugepage
- * memory from the DPDK heap on the main lcore's socket.
- */
 int
-dp_flow_init(uint32_t max_sessions)
+dp_flow_delete(struct dp_flow_table *t, uint32_t key)
 {
-	static struct dp_flow_table table;
-	uint64_t keys = (uint64_t)max_sessions * DP_FLOW_KEYS_PER_SESSION;
+	return erase(t, key, 0, false);
+}
+
+int
+dp_flow_delete_entry(struct dp_flow_table *t, uint32_t key, uint32_t data)
+{
+	return erase(t, key, data, true);
+}
+
+/* A table for `keys` keys in hugepage memory on the main lcore's socket. */
+static int
+table_create(struct dp_flow_table *t, const char *name, uint64_t keys, size_t *bytes)
+{
 	size_t sz = dp_flow_mem_size(keys);
 	void *mem;
 
 	if (keys > UINT32_MAX / DP_FLOW_LOAD_DIV)
 		return -E2BIG;
-	mem = rte_zmalloc_socket("dp_flows", sz, RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+	mem = rte_zmalloc_socket(name, sz, RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
 	if (mem == NULL) {
-		RTE_LOG(ERR, DP, "flow table (%zu bytes): out of memory\n", sz);
+		RTE_LOG(ERR, DP, "%s (%zu bytes): out of memory\n", name, sz);
 		return -ENOMEM;
 	}
-	dp_flow_table_init(&table, mem, keys);
-	dp.flows = &table;
-	dp.flow_table_bytes = sz;
+	dp_flow_table_init(t, mem, keys);
+	*bytes = sz;
+	return 0;
+}
+
+/*
+ * Relay table buckets: entries = the power of two >= 2 x (2 x
+ * max_sessions + 2 x max_allocs) (load <= 50%), 8 per bucket: 32 bytes
+ * per session at 2^k sessions and no allocations.  Client table: the same
+ * for max_allocs keys.  Hugepage memory from the DPDK heap on the main
+ * lcore's socket.
+ */
+int
+dp_flow_init(uint32_t max_sessions, uint32_t max_allocs)
+{
+	static struct dp_flow_table relay, clients;
+	size_t rsz, csz;
+	int ret;
+
+	ret = table_create(&relay, "dp_flows", dp_flow_relay_keys(max_sessions, max_allocs), &rsz);
+	if (ret == 0)
+		ret = table_create(&clients, "dp_ctab", max_allocs, &csz);
+	if (ret != 0)
+		return ret;
+	dp.flows = &relay;
+	dp.ctab = &clients;
+	dp.flow_table_bytes = rsz;
+	dp.ctab_bytes = csz;
 	return 0;
 }

@@ -15,7 +15,12 @@
  *   tagged key = DP_FLOW_KEY_VALID | (appliance address index << 16) |
  *                local UDP port (host order); 0 = empty,
  *                DP_FLOW_TOMBSTONE = deleted.
- *   data = (flow id << 1) | leg.
+ *   data = (flow id << 1) | leg for a two-leg session;
+ *          DP_FLOW_DATA_TURN | (allocation id << 1) | relayed address
+ *          index for a TURN allocation's relayed address (dp_turn.h).
+ * The same layout backs the TURN client table (dp_ctab.h), whose keys are
+ * hash signatures and may repeat (dp_flow_insert_multi(): several entries
+ * share a key, each verified by the caller).
  * Probing: linear over buckets from hash(key), at most DP_FLOW_MAX_PROBE
  * buckets; a lookup stops at the first empty entry.
  * Writer: an insert stores the whole entry with one release store in the
@@ -52,6 +57,9 @@
 #define DP_FLOW_MAX_PROBE	16 /* buckets an insert or a lookup may visit */
 #define DP_FLOW_MISS		UINT32_MAX /* dp_flow_lookup(): no such key */
 #define DP_FLOW_KEYS_PER_SESSION 2 /* one per leg */
+#define DP_FLOW_KEYS_PER_ALLOC	 2 /* one per relayed address (IPv4, IPv6) */
+#define DP_FLOW_DATA_TURN	 (1u << 31) /* data tag: a TURN allocation */
+#define DP_FLOW_DATA_ID_MASK	 (DP_FLOW_DATA_TURN - 1)
 
 /* One bucket: one cache line. */
 struct dp_flow_bucket {
@@ -84,6 +92,26 @@ static inline uint32_t
 dp_flow_data(uint32_t flow_id, unsigned leg)
 {
 	return (flow_id << DP_FLOW_DATA_FLOW_SHIFT) | leg;
+}
+
+/* Data of relayed address r (0/1) of TURN allocation alloc_id. */
+static inline uint32_t
+dp_flow_data_turn(uint32_t alloc_id, unsigned r)
+{
+	return DP_FLOW_DATA_TURN | (alloc_id << DP_FLOW_DATA_FLOW_SHIFT) | r;
+}
+
+static inline bool
+dp_flow_data_is_turn(uint32_t data)
+{
+	return (data & DP_FLOW_DATA_TURN) != 0;
+}
+
+/* Session flow id or allocation id of data (without the TURN tag). */
+static inline uint32_t
+dp_flow_data_id(uint32_t data)
+{
+	return (data & DP_FLOW_DATA_ID_MASK) >> DP_FLOW_DATA_FLOW_SHIFT;
 }
 
 /* The bucket where key's chain starts (to prefetch it). */
@@ -125,11 +153,49 @@ dp_flow_lookup(const struct dp_flow_table *t, uint32_t key)
 }
 
 /*
- * Create the table for max_sessions sessions (two keys each, <= 50% load)
- * on the main lcore's socket; sets dp.flows and dp.flow_table_bytes.
- * 0 or -errno.
+ * Data of the first entry of key at or after entry number *pos of the
+ * table (a position dp_flow_chain_pos() gave, then advanced by this
+ * function past the entry returned), or DP_FLOW_MISS at the end of key's
+ * chain.  Walks keys that repeat (dp_flow_insert_multi()); lock-free, any
+ * lcore.  *pos counts entries from the chain's first bucket.
  */
-int dp_flow_init(uint32_t max_sessions);
+static inline uint32_t
+dp_flow_lookup_next(const struct dp_flow_table *t, uint32_t key, unsigned *pos)
+{
+	uint32_t b0 = dp_flow_hash(key) & t->mask;
+	unsigned n = DP_FLOW_MAX_PROBE * DP_FLOW_BUCKET_ENTRIES;
+
+	for (; *pos < n; (*pos)++) {
+		const struct dp_flow_bucket *b =
+			&t->b[(b0 + *pos / DP_FLOW_BUCKET_ENTRIES) & t->mask];
+		uint64_t e =
+			__atomic_load_n(&b->e[*pos % DP_FLOW_BUCKET_ENTRIES], __ATOMIC_ACQUIRE);
+
+		if ((uint32_t)e == key) {
+			(*pos)++;
+			return (uint32_t)(e >> DP_FLOW_DATA_SHIFT);
+		}
+		if ((uint32_t)e == DP_FLOW_EMPTY)
+			break;
+	}
+	return DP_FLOW_MISS;
+}
+
+/*
+ * Create the relay table for max_sessions sessions and max_allocs TURN
+ * allocations (two keys each, <= 50% load) and the TURN client table
+ * (dp_ctab.h, one key per allocation) on the main lcore's socket; sets
+ * dp.flows, dp.ctab and dp.flow_table_bytes.  0 or -errno.
+ */
+int dp_flow_init(uint32_t max_sessions, uint32_t max_allocs);
+
+/* Keys of the relay table for a configuration (dp_eal.c sizes memory from it). */
+static inline uint64_t
+dp_flow_relay_keys(uint32_t max_sessions, uint32_t max_allocs)
+{
+	return (uint64_t)max_sessions * DP_FLOW_KEYS_PER_SESSION +
+	       (uint64_t)max_allocs * DP_FLOW_KEYS_PER_ALLOC;
+}
 
 /*
  * Table setup for t with room for `keys` keys in memory from the caller
@@ -144,5 +210,14 @@ void dp_flow_table_init(struct dp_flow_table *t, void *mem, uint64_t keys);
  */
 int dp_flow_insert(struct dp_flow_table *t, uint32_t key, uint32_t data);
 int dp_flow_delete(struct dp_flow_table *t, uint32_t key);
+
+/*
+ * Writer side for tables whose keys may repeat: insert (key, data) even
+ * when key is present (-EEXIST only for the same key AND data, -ENOSPC
+ * when the chain is full); delete exactly the entry (key, data): 0 or
+ * -ENOENT.  Lookups of such a table go through dp_flow_lookup_next().
+ */
+int dp_flow_insert_multi(struct dp_flow_table *t, uint32_t key, uint32_t data);
+int dp_flow_delete_entry(struct dp_flow_table *t, uint32_t key, uint32_t data);
 
 #endif /* DP_FLOW_H */

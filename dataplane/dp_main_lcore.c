@@ -22,6 +22,7 @@ dp_main_loop(void)
 	struct sn_lcore_stats *page = sn_shm_lcore_stats(&dp.shm, DP_STATS_SLOT_MAIN);
 	struct sn_shm_hdr *h = dp.shm.hdr;
 	uint64_t refresh = dp.tsc_hz / DP_REFRESH_HZ, next_refresh = 0, busy = 0;
+	uint64_t start = rte_rdtsc(), next_second = start + dp.tsc_hz;
 	unsigned idle = 0;
 
 	while (!__atomic_load_n(&dp.quit, __ATOMIC_RELAXED)) {
@@ -29,6 +30,15 @@ dp_main_loop(void)
 		unsigned work;
 
 		__atomic_store_n(&h->now_tsc, now, __ATOMIC_RELAXED);
+		if (unlikely(now >= next_second)) {
+			/* whole seconds since the loop started (catches up after a stall) */
+			uint64_t secs = (now - start) / dp.tsc_hz;
+			uint32_t now_s = (uint32_t)(DP_NOW_S_START + secs);
+
+			next_second = start + (secs + 1) * dp.tsc_hz;
+			__atomic_store_n(&h->now_s, now_s, __ATOMIC_RELAXED);
+			__atomic_store_n(&dp.now_s, now_s, __ATOMIC_RELAXED);
+		}
 		work = dp_mbox_poll(now);
 		work += dp_exc_poll();
 		work += dp_punt_drain(now);

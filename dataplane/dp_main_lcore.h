@@ -6,7 +6,8 @@
 #define DP_MAIN_LCORE_H
 
 /*
- * Run until dp.quit: refresh hdr->now_tsc, mailbox (commands, reclaim,
+ * Run until dp.quit: refresh hdr->now_tsc, advance hdr->now_s and its
+ * worker copy dp.now_s once a second (TURN lifetimes), mailbox (commands, reclaim,
  * latch events), tap -> port, punt rings -> taps, neighbour probes, port
  * info and gauges at DP_REFRESH_HZ, counters to stats slot 0.  After
  * DP_MAIN_IDLE_LOOPS passes without work it sleeps DP_MAIN_IDLE_SLEEP_US

@@ -17,27 +17,23 @@
 #include "dp_flow.h"
 #include "dp_mbox.h"
 #include "dp_neigh.h"
+#include "dp_turn.h"
 #include "dp_types.h"
 #include "sn_addr.h"
 #include "sn_ring.h"
 
-#define DP_MBOX_WAIT	 1	/* command not applied yet: keep it, stop draining */
 #define DP_RECLAIM_SLOTS 65536u /* power of two */
 #define DP_LATCH_BURST	 32
 #define DP_TB_BURST_DIV	 10   /* default bucket depth: 100 ms of rate */
 #define DP_TB_MIN_BURST	 2048 /* ... but at least one large datagram */
 #define DP_LEGS		 2
 
-enum reclaim_kind {
-	RC_SESSION = 1, /* free the session slot */
-	RC_RELATCH = 2, /* write a re-latched remote */
-};
-
 struct reclaim {
 	uint64_t token; /* rte_rcu_qsbr_start() after unpublishing */
 	uint32_t flow_id;
-	uint8_t kind;
-	struct dp_latch_evt ev; /* RC_RELATCH */
+	uint8_t kind;		/* enum dp_reclaim_kind */
+	uint8_t idx;		/* DP_RC_PERM / DP_RC_CHAN: slot index */
+	struct dp_latch_evt ev; /* DP_RC_RELATCH */
 };
 
 static struct {
@@ -70,6 +66,21 @@ rc_push(uint8_t kind, uint32_t flow)
 	return r;
 }
 
+bool
+dp_mbox_rc_full(void)
+{
+	return rc_full();
+}
+
+void
+dp_mbox_rc_defer(uint8_t kind, uint32_t id, uint8_t idx)
+{
+	struct reclaim *r = rc_push(kind, id);
+
+	r->idx = idx;
+	r->token = rte_rcu_qsbr_start(dp.rcu);
+}
+
 int
 dp_mbox_init(void)
 {
@@ -79,6 +90,8 @@ dp_mbox_init(void)
 	mb.q = rte_zmalloc("dp_reclaim", sizeof(*mb.q) * DP_RECLAIM_SLOTS, RTE_CACHE_LINE_SIZE);
 	mb.relatch_pending = rte_zmalloc("dp_relatch", dp.max_sessions, 0);
 	if (dp.rcu == NULL || mb.q == NULL || mb.relatch_pending == NULL)
+		return -ENOMEM;
+	if (dp_turn_cmd_init() != 0)
 		return -ENOMEM;
 	return rte_rcu_qsbr_init(dp.rcu, dp.n_workers);
 }
@@ -171,8 +184,9 @@ add_validate(const struct sn_cmd *c, uint8_t *family)
 		uint32_t key = spec_key(cs->leg[i].local_addr_idx, cs->leg[i].local_port);
 		uint32_t data = dp_flow_lookup(dp.flows, key);
 
-		if (data != DP_FLOW_MISS && (data >> DP_FLOW_DATA_FLOW_SHIFT) != c->flow_id)
-			return -EEXIST;
+		if (data != DP_FLOW_MISS &&
+			(dp_flow_data_is_turn(data) || dp_flow_data_id(data) != c->flow_id))
+			return -EEXIST; /* another session's, or a TURN relayed address */
 	}
 	*family = fam;
 	return 0;
@@ -183,7 +197,7 @@ static void
 session_unpublish(uint32_t f)
 {
 	struct sn_session *s = &dp.sessions[f];
-	struct reclaim *r = rc_push(RC_SESSION, f);
+	struct reclaim *r = rc_push(DP_RC_SESSION, f);
 	unsigned i;
 
 	for (i = 0; i < DP_LEGS; i++)
@@ -317,6 +331,11 @@ cmd_apply(const struct sn_cmd *c, uint64_t now)
 		return cmd_session_add(c, now);
 	case SN_CMD_SESSION_DEL:
 		return cmd_session_del(c);
+	case SN_CMD_ALLOC_SET:
+	case SN_CMD_ALLOC_DEL:
+	case SN_CMD_PERM_SET:
+	case SN_CMD_CHAN_SET:
+		return dp_turn_cmd(c, now);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -469,7 +488,7 @@ latch_apply(const struct dp_latch_evt *ev)
 	/* re-latch: withdraw the remote, write the new one after a grace period */
 	__atomic_store_n(&l->flags, (uint8_t)(fl & ~SN_LEG_REMOTE_SET), __ATOMIC_RELEASE);
 	mb.relatch_pending[ev->flow_id] |= pending_bit(ev->leg);
-	r = rc_push(RC_RELATCH, ev->flow_id);
+	r = rc_push(DP_RC_RELATCH, ev->flow_id);
 	r->ev = *ev;
 	r->token = rte_rcu_qsbr_start(dp.rcu);
 }
@@ -506,8 +525,10 @@ reclaim_poll(void)
 
 		if (rte_rcu_qsbr_check(dp.rcu, r->token, false) != 1)
 			break;
-		if (r->kind == RC_SESSION) {
+		if (r->kind == DP_RC_SESSION) {
 			session_clear(&dp.sessions[r->flow_id]);
+		} else if (r->kind != DP_RC_RELATCH) {
+			dp_turn_reclaim(r->kind, r->flow_id, r->idx);
 		} else {
 			struct sn_session *s;
 

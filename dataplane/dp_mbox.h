@@ -24,7 +24,20 @@
 #ifndef DP_MBOX_H
 #define DP_MBOX_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+/* A command handler's "not applied yet": keep the command, stop draining. */
+#define DP_MBOX_WAIT 1
+
+/* What a queued reclamation does once its grace period is over. */
+enum dp_reclaim_kind {
+	DP_RC_SESSION = 1, /* free the session slot */
+	DP_RC_RELATCH = 2, /* write a re-latched remote */
+	DP_RC_ALLOC = 3,   /* free the TURN allocation slot (dp_turn_reclaim()) */
+	DP_RC_PERM = 4,	   /* free a withdrawn permission slot */
+	DP_RC_CHAN = 5,	   /* free a withdrawn channel slot */
+};
 
 /* Allocate the RCU variable and the reclaim queue.  0 or -errno. */
 int dp_mbox_init(void);
@@ -34,5 +47,16 @@ int dp_mbox_init(void);
  * commands, apply latch events.  Returns the number of items handled.
  */
 unsigned dp_mbox_poll(uint64_t now);
+
+/* Reclaim queue full: the caller must not unpublish anything now. */
+bool dp_mbox_rc_full(void);
+
+/*
+ * Queue reclamation kind of (id, idx) after a grace period that starts
+ * now (rte_rcu_qsbr_start()): call it after unpublishing what workers may
+ * still hold; caller checked !dp_mbox_rc_full().  Reclamations run in
+ * queue order.
+ */
+void dp_mbox_rc_defer(uint8_t kind, uint32_t id, uint8_t idx);
 
 #endif /* DP_MBOX_H */

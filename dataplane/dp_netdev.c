@@ -149,6 +149,14 @@ dp_netdev_tap_configure(const char *ifname, unsigned port_idx)
 		return -ENODEV;
 	if (sysctl_write(SYSCTL_V6_FMT, ifname, "accept_dad", "0") != 0)
 		RTE_LOG(WARNING, DP, "%s: cannot turn IPv6 DAD off\n", ifname);
+	/*
+	 * A TURN client's data for another allocation of this box whose client is
+	 * on TCP/TLS arrives here with one of our own addresses as its source
+	 * (the hairpin, dp_turn.c): without accept_local the kernel drops it as a
+	 * martian before sn-control's relay socket sees it.
+	 */
+	if (sysctl_write(SYSCTL_V4_FMT, ifname, "accept_local", "1") != 0)
+		RTE_LOG(WARNING, DP, "%s: cannot set accept_local\n", ifname);
 	ret = link_up(ifname);
 	if (ret != 0)
 		return ret;

@@ -27,8 +27,9 @@ struct punt_tb {
 };
 
 static struct {
-	struct punt_tb *tb; /* [n_workers][SN_PUNT_MAX] */
-	uint64_t rate, depth;
+	struct punt_tb *tb;		    /* [n_workers][SN_PUNT_MAX] */
+	uint64_t rate, depth;		    /* every reason but turn_stream */
+	uint64_t rate_stream, depth_stream; /* turn_stream: punt_rate_stream_pps */
 	/* main lcore's transmit batches: one per port, one per tap */
 	struct dp_txbuf port_tx[SN_MAX_PORTS];
 	struct dp_txbuf tap_tx[SN_MAX_PORTS];
@@ -62,24 +63,30 @@ dp_punt_init(void)
 		return -ENOMEM;
 	punt.rate = dp.cfg.dp.punt_rate_pps;
 	punt.depth = RTE_MAX(punt.rate / DP_PUNT_BURST_DIV, (uint64_t)DP_PUNT_MIN_DEPTH);
+	punt.rate_stream = dp.cfg.dp.punt_rate_stream_pps;
+	punt.depth_stream =
+		RTE_MAX(punt.rate_stream / DP_PUNT_BURST_DIV, (uint64_t)DP_PUNT_MIN_DEPTH);
 	for (i = 0; i < n; i++) {
-		punt.tb[i].tokens = punt.depth;
+		punt.tb[i].tokens =
+			i % SN_PUNT_MAX == SN_PUNT_TURN_STREAM ? punt.depth_stream : punt.depth;
 		punt.tb[i].last = now;
 	}
 	return 0;
 }
 
-/* One token from bucket tb at rate punt.rate; false when empty. */
+/* One token from bucket tb of reason r (its rate); false when empty. */
 static bool
-punt_allow(struct punt_tb *tb, uint64_t now)
+punt_allow(struct punt_tb *tb, enum sn_punt r, uint64_t now)
 {
+	uint64_t rate = r == SN_PUNT_TURN_STREAM ? punt.rate_stream : punt.rate;
+	uint64_t depth = r == SN_PUNT_TURN_STREAM ? punt.depth_stream : punt.depth;
 	uint64_t add;
 
-	if (punt.rate == 0)
+	if (rate == 0)
 		return true;
-	add = (now - tb->last) * punt.rate / dp.tsc_hz;
+	add = (now - tb->last) * rate / dp.tsc_hz;
 	if (add > 0) {
-		tb->tokens = RTE_MIN(tb->tokens + add, punt.depth);
+		tb->tokens = RTE_MIN(tb->tokens + add, depth);
 		tb->last = now;
 	}
 	if (tb->tokens == 0)
@@ -137,7 +144,7 @@ dp_punt_drain(uint64_t now)
 			/* neighbours learn from every ARP/ND, even what the limit drops */
 			if (r == SN_PUNT_ARP || r == SN_PUNT_ND)
 				dp_neigh_snoop(pidx, m[i]);
-			if (!punt_allow(&tb[r], now)) {
+			if (!punt_allow(&tb[r], r, now)) {
 				DP_CNT_DROP(&dp.main_c, SN_DROP_PUNT_RATE)++;
 				rte_pktmbuf_free(m[i]);
 				continue;

@@ -5,7 +5,8 @@
  * Workers hand packets for the kernel (ARP, ND, ICMP, signalling, TCP) to
  * the main lcore through a per-worker single-producer single-consumer
  * rte_ring; the main lcore rate-limits them per worker and punt reason
- * (token bucket, cfg.dp.punt_rate_pps), snoops ARP/ND for neighbours and
+ * (token bucket, cfg.dp.punt_rate_pps; turn_stream, peer data sn-control
+ * relays to TCP/TLS clients, cfg.dp.punt_rate_stream_pps), snoops ARP/ND for neighbours and
  * writes them to the tap of the port they arrived on.  Whatever the kernel
  * transmits on a tap leaves through its port: on the main lcore's own tx
  * queue, or through worker 0's exception ring when the port has no spare

@@ -22,6 +22,7 @@
 #include "dp_csum.h"
 #include "dp_flow.h"
 #include "dp_relay.h"
+#include "dp_turn.h"
 #include "dp_types.h"
 #include "dp_worker.h"
 #include "sn_relay.h"
@@ -268,8 +269,13 @@ dp_relay_lookup(struct dp_stage *st)
 
 		c->data = dp_flow_lookup_at(t, c->bucket, c->key);
 		if (likely(c->data != DP_FLOW_MISS)) {
-			const struct sn_session *s = &dp.sessions[c->data >> DP_FLOW_DATA_FLOW_SHIFT];
+			const struct sn_session *s;
 
+			if (dp_flow_data_is_turn(c->data)) {
+				dp_turn_prefetch_p2c(c->data);
+				continue;
+			}
+			s = &dp.sessions[c->data >> DP_FLOW_DATA_FLOW_SHIFT];
 			rte_prefetch0(s);
 			__builtin_prefetch(&s->pkts, 1, 3); /* rte_prefetch0_write() */
 		}
@@ -277,7 +283,7 @@ dp_relay_lookup(struct dp_stage *st)
 }
 
 void
-dp_relay_run(struct dp_worker *w, struct dp_stage *st, uint64_t now)
+dp_relay_run(struct dp_worker *w, struct dp_stage *st, uint64_t now, uint32_t now_s)
 {
 	unsigned i;
 
@@ -286,6 +292,8 @@ dp_relay_run(struct dp_worker *w, struct dp_stage *st, uint64_t now)
 
 		if (unlikely(c->data == DP_FLOW_MISS))
 			dp_worker_drop(w, c->m, SN_DROP_NO_SESSION);
+		else if (dp_flow_data_is_turn(c->data))
+			dp_turn_p2c(w, c->m, c->pi, c->data, now, now_s);
 		else
 			relay_one(w, c->m, c->pi, c->data, now);
 	}

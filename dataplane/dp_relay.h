@@ -15,7 +15,8 @@
 /*
  * Pipeline stage 2: look up every candidate of st (keys and buckets
  * computed, buckets prefetched by stage 1, the classifier) into c[i].data
- * and prefetch both cache lines of every session hit.  The caller must not
+ * and prefetch both cache lines of every session hit (the allocation's
+ * lines for a TURN relayed address, dp_turn.h).  The caller must not
  * report an RCU quiescent state before it has run stage 3 on st: the flow
  * ids in st are references.
  */
@@ -25,6 +26,7 @@ void dp_relay_lookup(struct dp_stage *st);
  * Pipeline stage 3: relay the n (<= DP_MAX_BURST) looked-up UDP datagrams
  * addressed to relay ports of st, then st->n = 0.  For each:
  * - no session: drop no_session;
+ * - a TURN allocation's relayed address: dp_turn_p2c();
  * - a latch probe (sn_relay.h) with the session token on a leg that may
  *   latch (SN_LEG_LATCH, or no remote yet) from a new source: a
  *   struct dp_latch_evt to the main lcore, packet consumed; a probe from
@@ -35,10 +37,11 @@ void dp_relay_lookup(struct dp_stage *st);
  *   checksum), counted in the session's counter line and sent;
  * - else drop wrong_source / peer_not_latched / no_neighbor / rate_limit /
  *   ttl_expired / too_big.
- * now: the poll's TSC (last_seen_tsc, token buckets).
+ * now: the poll's TSC (last_seen_tsc, token buckets); now_s: dataplane
+ * seconds (TURN lifetimes).
  *
  * Measured: see scripts/bench and the figures in dataplane/README.md.
  */
-void dp_relay_run(struct dp_worker *w, struct dp_stage *st, uint64_t now);
+void dp_relay_run(struct dp_worker *w, struct dp_stage *st, uint64_t now, uint32_t now_s);
 
 #endif /* DP_RELAY_H */

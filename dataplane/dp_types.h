@@ -56,7 +56,10 @@ struct dp_flow_bucket;
 #define DP_NH_VALID    (1ull << 63) /* dp.nh_mac[i]: bit 63 valid, bits 0..47 MAC */
 #define DP_NH_MAC_MASK ((1ull << 48) - 1)
 
-/* Hop limit of packets the dataplane originates (STUN answers, ARP/ND). */
+/* Dataplane seconds (sn_shm_hdr.now_s) of the first second of a run. */
+#define DP_NOW_S_START 1
+
+/* Hop limit of packets the dataplane originates (STUN answers, ARP/ND, TURN). */
 #define DP_ORIGIN_TTL	64
 #define DP_ND_HOP_LIMIT 255 /* RFC 4861 section 7.1.1 */
 
@@ -140,10 +143,25 @@ struct dp_relay_cand {
 	uint32_t data;			     /* dp_flow_lookup_at() result */
 };
 
-/* One received burst between the worker's stages: parse results, relay candidates. */
+/*
+ * One TURN client candidate between the worker's stages (dp_turn.h): a
+ * ChannelData message or Send indication to the STUN/TURN port.
+ */
+struct dp_turn_cand {
+	struct rte_mbuf *m;
+	const struct sn_pkt_info *pi;
+	const struct dp_flow_bucket *bucket; /* dp_flow_bucket(dp.ctab, key), prefetched */
+	uint32_t key;			     /* dp_ctab_key() of the client 5-tuple */
+	uint32_t data;			     /* first allocation id of key, or DP_FLOW_MISS */
+	uint8_t server_idx;		     /* appliance address index of the destination */
+};
+
+/* One received burst between the worker's stages: parse results, relay and TURN candidates. */
 struct dp_stage {
-	unsigned n;
+	unsigned n;  /* relay candidates in c[] */
+	unsigned nt; /* TURN client candidates in t[] */
 	struct dp_relay_cand c[DP_MAX_BURST];
+	struct dp_turn_cand t[DP_MAX_BURST];
 	struct sn_pkt_info pi[DP_MAX_BURST];
 };
 
@@ -167,6 +185,8 @@ struct dp_worker {
 	unsigned n_punt, n_free;
 	struct rte_mbuf *punt[DP_MAX_BURST];
 	struct rte_mbuf *free[DP_MAX_BURST];
+	uint64_t txid_state; /* xorshift64* state: Data indication transaction ids */
+	uint16_t ip_id;	     /* IPv4 identification of the datagrams TURN originates */
 	struct dp_txbuf tx[SN_MAX_PORTS] __rte_cache_aligned;
 	struct dp_counters c __rte_cache_aligned;
 } __rte_cache_aligned;
@@ -176,11 +196,15 @@ struct dp_ctx {
 	/* read-mostly, worker hot path */
 	struct sn_session *sessions;
 	struct dp_flow_table *flows;
+	struct sn_alloc *allocs;    /* TURN allocation slots (shm) */
+	struct dp_flow_table *ctab; /* TURN client 5-tuple -> allocation id (dp_ctab.h) */
 	uint64_t *nh_mac;
 	struct rte_rcu_qsbr *rcu;
 	uint64_t tsc_hz;
 	uint32_t max_sessions;
-	uint16_t stun_port;			  /* host order */
+	uint32_t max_allocs;
+	uint32_t now_s;	    /* copy of hdr->now_s (main lcore, once a second; workers per burst) */
+	uint16_t stun_port; /* host order */
 	uint16_t relay_port_min;		  /* host order */
 	uint16_t relay_port_max;		  /* host order */
 	uint8_t port_of_ethdev[RTE_MAX_ETHPORTS]; /* ethdev id -> dp port index */
@@ -201,7 +225,8 @@ struct dp_ctx {
 	struct rte_mempool *pool;
 	bool huge;
 	uint64_t generation;
-	uint64_t flow_table_bytes; /* flow table memory */
+	uint64_t flow_table_bytes; /* relay flow table memory */
+	uint64_t ctab_bytes;	   /* TURN client table memory */
 	struct dp_counters main_c; /* the main lcore's counters */
 };
 
@@ -213,6 +238,7 @@ enum dp_verdict {
 	DP_V_TX,       /* rewritten in place: send */
 	DP_V_PUNT,     /* to the main lcore and the port's tap */
 	DP_V_RELAY,    /* needs the flow lookup */
+	DP_V_TURN,     /* TURN client candidate: needs the client-table lookup */
 };
 
 #endif /* DP_TYPES_H */

@@ -5,6 +5,8 @@
  * a staged pass (buckets, then sessions, prefetched a stage ahead),
  * punt the exception traffic, batch transmits with a timed drain, report
  * the RCU quiescent state once per loop, publish counters once per burst.
+ * TURN client datagrams (ChannelData, Send indications) take a parallel
+ * staged path through the client table (dp_turn.h).
  * No locks, syscalls or allocation.
  */
 #include <errno.h>
@@ -19,15 +21,19 @@
 #include <rte_ring.h>
 
 #include "dp_addr.h"
+#include "dp_ctab.h"
 #include "dp_flow.h"
 #include "dp_punt.h"
 #include "dp_relay.h"
 #include "dp_stats.h"
 #include "dp_stun.h"
+#include "dp_turn.h"
 #include "dp_types.h"
 #include "dp_worker.h"
 
 #define DP_RING_NAME_LEN 32
+#define DP_TXID_SEED_MUL 0x9e3779b97f4a7c15ull /* 2^64 / golden ratio */
+#define DP_IP_ID_SHIFT	 7
 
 #if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
 #error "dp.nh_mac packs MAC bytes little-endian (dp_neigh.c mac_word)"
@@ -48,6 +54,9 @@ dp_workers_init(void)
 
 		w->idx = i;
 		w->lcore_id = dp.cfg.dp.workers[i];
+		/* xorshift state: never 0; ids need to be unpredictable-ish, not secret */
+		w->txid_state = (rte_rdtsc() ^ ((uint64_t)(i + 1) * DP_TXID_SEED_MUL)) | 1;
+		w->ip_id = (uint16_t)(rte_rdtsc() >> DP_IP_ID_SHIFT);
 		w->drain_tsc = (dp.tsc_hz + US_PER_S - 1) / US_PER_S * DP_TX_DRAIN_US;
 		snprintf(name, sizeof(name), "dp_punt_%u", i);
 		w->punt_ring = rte_ring_create(name, DP_PUNT_RING_SIZE, (int)rte_socket_id(),
@@ -100,11 +109,13 @@ dp_worker_tx_flush(struct dp_worker *w, unsigned port_idx)
 
 /*
  * Classify one parsed IP packet for the appliance (see the table in
- * ARCHITECTURE.md).  Relay candidates get their flow key in *key.
+ * ARCHITECTURE.md).  Relay candidates get their flow key in *key; TURN
+ * client candidates their client-table key in *key and the destination
+ * address index in *ai_out.
  */
 static inline enum dp_verdict
 classify_ip(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
-	unsigned port_idx, uint32_t *key, enum sn_drop *drop, enum sn_punt *punt)
+	unsigned port_idx, uint32_t *key, uint8_t *ai_out, enum sn_drop *drop, enum sn_punt *punt)
 {
 	int ai = dp_local_lookup(&dp.local, pi);
 
@@ -128,8 +139,19 @@ classify_ip(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *p
 			*key = dp_flow_key((unsigned)ai, pi->dport);
 			return DP_V_RELAY;
 		}
-		if (pi->dport == dp.stun_port)
+		if (pi->dport == dp.stun_port) {
+			const uint8_t *pl = rte_pktmbuf_mtod(m, const uint8_t *) + pi->payload_off;
+
+			/* RFC 7983: ChannelData and Send indications go to TURN */
+			if (dp_turn_client_candidate(pl, pi->payload_len) && !pi->has_ext &&
+				m->nb_segs == 1) {
+				*key = dp_ctab_key(pi->family, pi->src, rte_cpu_to_be_16(pi->sport),
+					(unsigned)ai, rte_cpu_to_be_16(pi->dport));
+				*ai_out = (uint8_t)ai;
+				return DP_V_TURN;
+			}
 			return dp_stun_binding(m, pi, port_idx, drop, punt);
+		}
 		*punt = SN_PUNT_UDP_LOCAL;
 		return DP_V_PUNT;
 	case SN_IPPROTO_TCP:
@@ -164,8 +186,9 @@ worker_burst(
 {
 	struct dp_stage stage, *st = &stage;
 	struct sn_pkt_info *pi = st->pi;
-	unsigned i, nc = 0;
+	unsigned i, nc = 0, nt = 0;
 	uint64_t bytes = 0;
+	uint32_t now_s = __atomic_load_n(&dp.now_s, __ATOMIC_RELAXED);
 
 	for (i = 0; i < n && i < DP_PREFETCH_OFFSET; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -175,6 +198,8 @@ worker_burst(
 		enum sn_drop drop = SN_DROP_NONE;
 		enum sn_punt punt = SN_PUNT_OTHER_LOCAL;
 		enum dp_verdict v;
+		uint32_t key = 0;
+		uint8_t ai = 0;
 
 		if (i + DP_PREFETCH_OFFSET < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH_OFFSET], void *));
@@ -188,14 +213,24 @@ worker_burst(
 			dp_punt(w, m, SN_PUNT_ARP);
 			continue;
 		}
-		v = classify_ip(w, m, &pi[i], port_idx, &st->c[nc].key, &drop, &punt);
+		v = classify_ip(w, m, &pi[i], port_idx, &key, &ai, &drop, &punt);
 		switch (v) {
 		case DP_V_RELAY:
-			st->c[nc].bucket = dp_flow_bucket(dp.flows, st->c[nc].key);
+			st->c[nc].key = key;
+			st->c[nc].bucket = dp_flow_bucket(dp.flows, key);
 			rte_prefetch0(st->c[nc].bucket);
 			st->c[nc].m = m;
 			st->c[nc].pi = &pi[i];
 			nc++;
+			break;
+		case DP_V_TURN:
+			st->t[nt].key = key;
+			st->t[nt].server_idx = ai;
+			st->t[nt].bucket = dp_flow_bucket(dp.ctab, key);
+			rte_prefetch0(st->t[nt].bucket);
+			st->t[nt].m = m;
+			st->t[nt].pi = &pi[i];
+			nt++;
 			break;
 		case DP_V_TX:
 			DP_CNT_EV(&w->c, STUN_BINDING)++;
@@ -210,12 +245,17 @@ worker_burst(
 		}
 	}
 	st->n = nc;
+	st->nt = nt;
 	DP_CNT_EV(&w->c, RX_PKTS) += n;
 	DP_CNT_EV(&w->c, RX_BYTES) += bytes;
-	if (nc > 0) {
+	if (nc > 0)
 		dp_relay_lookup(st);
-		dp_relay_run(w, st, now);
-	}
+	if (nt > 0)
+		dp_turn_lookup(st);
+	if (nc > 0)
+		dp_relay_run(w, st, now, now_s);
+	if (nt > 0)
+		dp_turn_run(w, st, now, now_s);
 	dp_punt_flush(w);
 	if (w->n_free > 0) {
 		rte_pktmbuf_free_bulk(w->free, w->n_free);

@@ -86,6 +86,9 @@ hdr_fill(void)
 	h->n_addrs = dp.n_addrs;
 	h->table_bytes =
 		dp.flow_table_bytes + (uint64_t)dp.max_sessions * sizeof(struct sn_session);
+	/* dataplane seconds start at 1 (0 marks an unused expiry) */
+	h->now_s = DP_NOW_S_START;
+	dp.now_s = DP_NOW_S_START;
 	for (i = 0; i < dp.n_ports; i++) {
 		struct sn_port_info *pi = &h->ports[i];
 
@@ -126,11 +129,11 @@ log_startup(bool huge)
 	APPEND("; lcores main %u workers", dp.cfg.dp.main_lcore);
 	for (i = 0; i < dp.n_workers; i++)
 		APPEND("%s%u", i ? "," : " ", dp.cfg.dp.workers[i]);
-	APPEND("; %s %u MB; shm %s (%u sessions, table %" PRIu64 " bytes); stun port %u, relay"
-	       " ports %u-%u",
+	APPEND("; %s %u MB; shm %s (%u sessions, table %" PRIu64 " bytes; %u TURN allocations,"
+	       " client table %" PRIu64 " bytes); stun port %u, relay ports %u-%u",
 		huge ? "hugepages" : "no-huge", dp.cfg.dp.mem_mb, dp.cfg.dp.shm_path,
-		dp.max_sessions, dp.shm.hdr->table_bytes, dp.stun_port, dp.relay_port_min,
-		dp.relay_port_max);
+		dp.max_sessions, dp.shm.hdr->table_bytes, dp.max_allocs, dp.ctab_bytes,
+		dp.stun_port, dp.relay_port_min, dp.relay_port_max);
 #undef APPEND
 	RTE_LOG(INFO, DP, "%s\n", line);
 }
@@ -182,6 +185,7 @@ dp_init(void)
 	dp.tsc_hz = rte_get_tsc_hz();
 	dp.n_workers = dp.cfg.dp.n_workers;
 	dp.max_sessions = dp.cfg.dp.max_sessions;
+	dp.max_allocs = dp.cfg.dp.max_allocs;
 	dp.stun_port = dp.cfg.relay.stun_port;
 	dp.relay_port_min = dp.cfg.relay.port_min;
 	dp.relay_port_max = dp.cfg.relay.port_max;
@@ -205,8 +209,9 @@ dp_init(void)
 		return ret;
 	}
 	dp.sessions = dp.shm.sessions;
+	dp.allocs = dp.shm.allocs;
 	dp_addr_init();
-	ret = dp_flow_init(dp.max_sessions);
+	ret = dp_flow_init(dp.max_sessions, dp.max_allocs);
 	if (ret == 0)
 		ret = dp_mbox_init();
 	if (ret == 0)

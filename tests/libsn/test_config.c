@@ -96,15 +96,17 @@ test_shipped_config(void **state)
 	assert_string_equal(c->ports[0].name, "p0");
 	assert_string_equal(c->ports[0].device, "net_af_packet0,iface=dp0,qpairs=2");
 	assert_string_equal(c->ports[0].tap, "sntap0");
-	assert_int_equal(c->n_addrs, 2);
+	assert_int_equal(c->n_addrs, 4);
 	assert_int_equal(c->ports[0].first_addr, 0);
-	assert_int_equal(c->ports[0].n_addrs, 2);
+	assert_int_equal(c->ports[0].n_addrs, 4);
 	addr_of("198.18.0.1", &a);
 	assert_int_equal(sn_config_addr_index(c, &a), 0);
 	assert_int_equal(c->addrs[0].prefix_len, 24);
 	addr_of("2001:db8:1::1", &a);
 	assert_int_equal(sn_config_addr_index(c, &a), 1);
 	assert_int_equal(c->addrs[1].prefix_len, 64);
+	addr_of("198.18.0.3", &a);
+	assert_int_equal(sn_config_addr_index(c, &a), 3);
 	assert_int_equal(c->addrs[1].port_idx, 0);
 	assert_int_equal(c->addrs[1].used, 1);
 	/* the rest are the documented defaults */

@@ -19,7 +19,7 @@ PPS=${SN_CHURN_PPS:-2000}
 ROUNDS=${SN_CHURN_ROUNDS:-3}
 FLOWS=20
 PORT_MIN=10000 PORTS=50000
-EXTRA=(198.18.0.2 198.18.0.3 198.18.0.4 198.18.0.5)
+EXTRA=(198.18.0.4 198.18.0.5 198.18.0.6 198.18.0.7)
 [ "$N" -le $(( ${#EXTRA[@]} * PORTS / 2 )) ] || st_fail "SN_CHURN_SESSIONS too large"
 
 # idle_timeout_s = 0: the bulk sessions never see a packet; expiry must not
