@@ -43,7 +43,7 @@
 #define DEF_MAX_SESSIONS      1048576
 #define DEF_MAX_ALLOCS	      131072
 #define DEF_BURST	      32
-#define DEF_PUNT_RATE_PPS     2000
+#define DEF_PUNT_RATE_PPS     10000
 #define DEF_PUNT_RATE_STREAM  50000 /* TURN peer data for TCP/TLS clients */
 #define DEF_CMDS_PER_LOOP     256
 #define DEF_RING_SLOTS	      65536

@@ -130,7 +130,7 @@ test_shipped_config(void **state)
 	assert_int_equal(c->ports[0].gateway6.family, SN_FAM_NONE);
 	assert_false(c->ports[0].has_gateway_mac);
 	assert_int_equal(c->relay.stun_port, d->relay.stun_port);
-	assert_int_equal(c->relay.port_min, d->relay.port_min);
+	assert_int_equal(c->relay.port_min, 16384); /* widened for 147k TURN allocations */
 	assert_int_equal(c->relay.port_max, d->relay.port_max);
 	assert_string_equal(c->cp.admin_socket, d->cp.admin_socket);
 	assert_int_equal(c->cp.idle_timeout_s, d->cp.idle_timeout_s);
@@ -151,9 +151,10 @@ test_shipped_config(void **state)
 	assert_int_equal(c->turn.default_lifetime_s, d->turn.default_lifetime_s);
 	assert_int_equal(c->turn.max_lifetime_s, d->turn.max_lifetime_s);
 	/* relay addresses default to every appliance address */
-	assert_int_equal(c->turn.n_relay_addrs, 2);
+	assert_int_equal(c->turn.n_relay_addrs, 4);
 	assert_int_equal(c->turn.relay_addr_idx[0], 0);
 	assert_int_equal(c->turn.relay_addr_idx[1], 1);
+	assert_int_equal(c->turn.relay_addr_idx[3], 3);
 	assert_int_equal(c->turn.n_allowed_peers, 0);
 	assert_int_equal(c->turn.n_denied_peers, 0);
 	assert_int_equal(c->turn.user_quota, 0);
@@ -212,7 +213,7 @@ test_defaults(void **state)
 	assert_int_equal(c->dp.mbufs, 16383);
 	assert_int_equal(c->dp.max_sessions, 1048576);
 	assert_int_equal(c->dp.burst, 32);
-	assert_int_equal(c->dp.punt_rate_pps, 2000);
+	assert_int_equal(c->dp.punt_rate_pps, 10000);
 	assert_int_equal(c->dp.punt_rate_stream_pps, 50000);
 	assert_int_equal(c->dp.cmds_per_loop, 256);
 	assert_int_equal(c->dp.cmd_slots, 65536);
