@@ -589,8 +589,8 @@ cp_core_expire_idle(struct cp_core *c)
 	struct cp_session *sess;
 	unsigned n = 0;
 
-	if (c->cfg.cp.idle_timeout_s == 0 || !cp_mbox_ready(&c->mbox))
-		return 0;
+	if (c->cfg.cp.idle_timeout_s == 0 || !cp_mbox_ready(&c->mbox) || c->sess.count == 0)
+		return 0; /* (walking an empty 1M-bucket table every second is not free) */
 	now_tsc = __atomic_load_n(&shm->hdr->now_tsc, __ATOMIC_ACQUIRE);
 	tsc_hz = shm->hdr->tsc_hz;
 	rcu_read_lock();

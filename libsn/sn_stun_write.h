@@ -151,4 +151,13 @@ int sn_stun_check_integrity(const struct sn_stun_msg *m, const uint8_t *key, siz
  */
 int sn_stun_check_integrity_sha256(const struct sn_stun_msg *m, const uint8_t *key, size_t keylen);
 
+/*
+ * HMAC (RFC 2104) with digest "SHA1" or "SHA256" of [data, data+len) under
+ * key; out gets outlen bytes (20 or 32: the whole digest).  Uses the same
+ * per-thread cached context as the integrity attributes.  0, -EINVAL for
+ * another digest, -EIO.
+ */
+int sn_hmac(const char *digest, const void *key, size_t keylen, const void *data, size_t len,
+	uint8_t *out, size_t outlen);
+
 #endif /* SN_STUN_WRITE_H */

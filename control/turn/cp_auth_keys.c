@@ -13,6 +13,7 @@
 #include <openssl/hmac.h>
 
 #include "cp_auth.h"
+#include "sn_stun_write.h"
 
 #define KEY_SEPARATOR	   ':' /* RFC 8489 section 9.2.2: user ":" realm ":" password */
 #define REST_SEPARATOR	   ':' /* coturn's default rest-api-separator */
@@ -119,14 +120,12 @@ cp_auth_rest_password(const void *secret, size_t secret_len, const void *usernam
 {
 	static const uint8_t empty[1];
 	uint8_t mac[HMAC_SHA1_LEN];
-	unsigned int maclen = 0;
 	int n;
 
 	if (cap < REST_PASSWORD_LEN + 1)
 		return -ENOSPC;
-	if (HMAC(EVP_sha1(), secret_len > 0 ? secret : empty, (int)secret_len,
-		    username_len > 0 ? username : empty, username_len, mac, &maclen) == NULL ||
-		maclen != HMAC_SHA1_LEN)
+	if (sn_hmac("SHA1", secret_len > 0 ? secret : empty, secret_len,
+		    username_len > 0 ? username : empty, username_len, mac, sizeof(mac)) != 0)
 		return -EIO;
 	n = EVP_EncodeBlock((unsigned char *)out, mac, HMAC_SHA1_LEN);
 	OPENSSL_cleanse(mac, sizeof(mac));

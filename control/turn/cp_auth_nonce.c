@@ -18,6 +18,7 @@
 #include <openssl/rand.h>
 
 #include "cp_auth.h"
+#include "sn_stun_write.h"
 
 /* Layout of the binary part (CP_AUTH_NONCE_BLOB_LEN bytes) */
 #define BLOB_VERSION_OFF  0
@@ -79,7 +80,6 @@ nonce_mac(const struct cp_auth *a, const uint8_t *prefix, const uint8_t *blob,
 	const struct sn_abi_addr *addr, uint16_t port, uint8_t *mac)
 {
 	uint8_t in[MAC_INPUT_LEN], full[HMAC_SHA256_LEN];
-	unsigned int n = 0;
 	uint8_t *p = in;
 	const uint8_t *key = a->nonce_key[blob[BLOB_KID_OFF] % KID_SLOTS];
 
@@ -95,8 +95,7 @@ nonce_mac(const struct cp_auth *a, const uint8_t *prefix, const uint8_t *blob,
 		port = 0;
 	*p++ = (uint8_t)(port >> BITS_PER_BYTE);
 	*p++ = (uint8_t)port;
-	if (HMAC(EVP_sha256(), key, CP_AUTH_NONCE_KEY_LEN, in, sizeof(in), full, &n) == NULL ||
-		n != HMAC_SHA256_LEN)
+	if (sn_hmac("SHA256", key, CP_AUTH_NONCE_KEY_LEN, in, sizeof(in), full, sizeof(full)) != 0)
 		return -EIO;
 	memcpy(mac, full, CP_AUTH_NONCE_MAC_LEN);
 	OPENSSL_cleanse(full, sizeof(full));
