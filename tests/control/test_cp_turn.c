@@ -707,6 +707,77 @@ test_error_limiter(void **state)
 	cfg.turn.error_rate_pps = 1000;
 }
 
+
+/*
+ * Fail static: a control process that restarts finds the dataplane's ACTIVE
+ * allocation slots and rebuilds its state from them (UDP clients keep their
+ * relayed ports, permissions and channels; the first authenticated user to
+ * refresh it owns it); stream allocations died with the old process.
+ */
+static void
+test_adopt(void **state)
+{
+	static struct sn_alloc slots[4];
+	struct cp_turn_src c = client(40100);
+	uint32_t life = 1200;
+	struct cp_turn_alloc *a;
+	struct sn_abi_addr peer;
+
+	(void)state;
+	teardown(NULL);
+	setup(NULL);
+	memset(slots, 0, sizeof(slots));
+	/* slot 2: a UDP client with one permission and one channel */
+	slots[2].state = SN_SESS_ACTIVE;
+	slots[2].client_family = SN_FAM_IPV4;
+	memcpy(slots[2].client_addr, c.client.bytes, 4);
+	slots[2].client_port = htons(c.client_port);
+	slots[2].server_addr_idx = 0;
+	slots[2].server_port = htons(3478);
+	slots[2].relay[0].used = 1;
+	slots[2].relay[0].addr_idx = 0;
+	slots[2].relay[0].port = htons(50010);
+	slots[2].expiry_s = 500;
+	assert_int_equal(sn_addr_parse("8.8.8.8", &peer), 0);
+	slots[2].perm_family[0] = SN_FAM_IPV4;
+	memcpy(slots[2].perm_addr[0], peer.bytes, 4);
+	slots[2].perm_expiry_s[0] = 300;
+	slots[2].chan_num[1] = 0x4001;
+	slots[2].chan_perm[1] = 0;
+	slots[2].chan_port[1] = htons(5000);
+	slots[2].chan_expiry_s[1] = 400;
+	/* slot 3: a TCP client's allocation: not adoptable */
+	slots[3] = slots[2];
+	slots[3].flags = SN_ALLOC_STREAM;
+	slots[3].client_port = htons(40101);
+	slots[3].relay[0].port = htons(50011);
+
+	assert_int_equal(cp_turn_adopt(&turn, slots, 4, NOW_S * S / 1000), 1);
+	a = cp_turn_find(&turn, 2);
+	assert_non_null(a);
+	assert_true(a->adopted);
+	assert_ptr_equal(cp_turn_find_src(&turn, &c), a);
+	assert_int_equal(a->relay[0].port, 50010);
+	assert_ptr_equal(cp_turn_find_relay(&turn, 0, 50010, NULL), a);
+	assert_int_equal(a->perm[0].family, SN_FAM_IPV4);
+	assert_int_equal(a->chan[1].number, 0x4001);
+	assert_null(cp_turn_find(&turn, 3));
+	/* the relayed port is taken: a new allocation never gets it */
+	assert_int_equal(cp_sessions_port_take(&pools, 0, 50010), -EADDRINUSE);
+	/* the first user to refresh it owns it; another user then gets 441 */
+	challenge(&c);
+	assert_int_equal(simple(&c, SN_TURN_REFRESH, attrs_lifetime, &life, "bob"), 0);
+	assert_int_equal(simple(&c, SN_TURN_REFRESH, attrs_lifetime, &life, USER), 441);
+	/* a new Allocate does not reuse the adopted id */
+	{
+		struct cp_turn_src c2 = client(40102);
+		struct req r;
+
+		assert_int_equal(allocate(&c2, USER, &r), 0);
+		assert_int_not_equal(cp_turn_find_src(&turn, &c2)->id, 2);
+	}
+}
+
 int
 main(void)
 {
@@ -720,6 +791,7 @@ main(void)
 		cmocka_unit_test(test_families_and_even_port),
 		cmocka_unit_test(test_quota),
 		cmocka_unit_test(test_error_limiter),
+		cmocka_unit_test(test_adopt),
 	};
 	int ret;
 
