@@ -67,3 +67,15 @@ cp_log(enum cp_log_level level, const char *fmt, ...)
 	if (write(STDERR_FILENO, line, n) < 0)
 		(void)errno;
 }
+
+void
+cp_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

@@ -8,6 +8,8 @@
 #ifndef CP_LOG_H
 #define CP_LOG_H
 
+#include <stddef.h>
+
 enum cp_log_level {
 	CP_LOG_ERROR = 0,
 	CP_LOG_WARN,
@@ -23,6 +25,9 @@ int cp_log_set_level(const char *name);
 
 /* Write one line at level (appends the newline). */
 void cp_log(enum cp_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Format a one-line error message into err (nothing when err is NULL or errlen 0). */
+void cp_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #define CP_ERR(...)  cp_log(CP_LOG_ERROR, __VA_ARGS__)
 #define CP_WARN(...) cp_log(CP_LOG_WARN, __VA_ARGS__)

@@ -21,6 +21,23 @@
 #define DP_IPV6_LL_BYTE1      0x80
 
 /* Home slot of an address in struct dp_local. */
+/* Equal addresses of family (4 or 16 bytes, as in packets and slots); no alignment needed. */
+static inline bool
+dp_addr_eq(uint8_t family, const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	if (family == SN_FAM_IPV4) {
+		memcpy(&u, a, sizeof(u));
+		memcpy(&v, b, sizeof(v));
+		return u == v;
+	}
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
 static inline unsigned
 dp_local_hash4(uint32_t a)
 {

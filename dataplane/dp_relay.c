@@ -33,22 +33,6 @@
 #define DP_UDP_CSUM_ZERO 0xffff /* a computed 0 is sent as all ones, RFC 768 */
 #define DP_TTL_ONE	 0x0100 /* one TTL unit in the TTL/protocol word (host order) */
 
-static inline bool
-addr_eq(uint8_t family, const uint8_t *a, const uint8_t *b)
-{
-	uint64_t x[2], y[2];
-	uint32_t u, v;
-
-	if (family == SN_FAM_IPV4) {
-		memcpy(&u, a, sizeof(u));
-		memcpy(&v, b, sizeof(v));
-		return u == v;
-	}
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
-}
-
 /*
  * Token bucket on UDP payload bytes: refill rate_bytes_per_s, depth
  * burst_bytes.  tb_last_tsc moves only when whole bytes were added, so
@@ -196,7 +180,7 @@ relay_one(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 
 	fin = __atomic_load_n(&in->flags, __ATOMIC_ACQUIRE);
 	from_remote = (fin & SN_LEG_REMOTE_SET) && in->remote_port == rte_cpu_to_be_16(pi->sport) &&
-		      addr_eq(pi->family, in->remote_addr, pi->src);
+		      dp_addr_eq(pi->family, in->remote_addr, pi->src);
 	if (unlikely(pi->payload_len == SN_LATCH_LEN && payload[0] == SN_LATCH_MAGIC0) &&
 		sn_latch_parse(payload, pi->payload_len, &token)) {
 		relay_latch(w, m, pi, s, flow, li, fin, from_remote, token);

@@ -95,22 +95,6 @@ enum p2c_result {
 	P2C_STREAM, /* allocation of a TCP/TLS client: the caller punts */
 };
 
-static inline bool
-addr_eq(uint8_t family, const uint8_t *a, const uint8_t *b)
-{
-	uint64_t x[2], y[2];
-	uint32_t u, v;
-
-	if (family == SN_FAM_IPV4) {
-		memcpy(&u, a, sizeof(u));
-		memcpy(&v, b, sizeof(v));
-		return u == v;
-	}
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
-}
-
 static inline void
 drop_dir(struct dp_worker *w, struct rte_mbuf *m, struct sn_alloc_dir *d, enum sn_drop reason)
 {
@@ -145,7 +129,7 @@ perm_find(const struct sn_alloc *a, uint8_t family, const uint8_t *addr, uint32_
 		if (__atomic_load_n(&a->perm_family[p], __ATOMIC_ACQUIRE) != family)
 			continue;
 		if (__atomic_load_n(&a->perm_expiry_s[p], __ATOMIC_RELAXED) >= now_s &&
-			addr_eq(family, a->perm_addr[p], addr))
+			dp_addr_eq(family, a->perm_addr[p], addr))
 			return (int)p;
 	}
 	return -1;
@@ -226,7 +210,7 @@ hot_by_peer(struct sn_alloc *a, const struct turn_peer *peer, uint32_t now_s)
 		const struct dp_turn_hot_chan *e = &h->e[k];
 
 		if (__atomic_load_n(&e->num, __ATOMIC_ACQUIRE) == 0 || e->port != peer->port ||
-			e->family != peer->family || !addr_eq(peer->family, e->addr, peer->addr))
+			e->family != peer->family || !dp_addr_eq(peer->family, e->addr, peer->addr))
 			continue;
 		if (__atomic_load_n(&e->chan_expiry_s, __ATOMIC_RELAXED) >= now_s &&
 			__atomic_load_n(&e->perm_expiry_s, __ATOMIC_RELAXED) >= now_s)

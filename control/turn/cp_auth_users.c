@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "cp_log.h"
 #include "cp_auth.h"
 
 #define KEY_HEX_PREFIX	   "0x" /* coturn: "user:0x<hex MD5 key>" */
@@ -26,17 +27,6 @@
 #define USERS_INITIAL	   16	       /* entries allocated first, then doubled */
 #define READ_CHUNK	   4096	       /* first read buffer, then doubled */
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 hex_nibble(char c)
@@ -100,27 +90,27 @@ parse_line(const struct cp_auth *a, const char *p, size_t len, unsigned line,
 	int hi, lo;
 
 	if (colon == NULL) {
-		set_err(err, errlen, "line %u: expected user:password", line);
+		cp_errf(err, errlen, "line %u: expected user:password", line);
 		return -EINVAL;
 	}
 	ulen = (size_t)(colon - p);
 	pw = colon + 1;
 	pwlen = len - ulen - 1;
 	if (ulen == 0) {
-		set_err(err, errlen, "line %u: empty user name", line);
+		cp_errf(err, errlen, "line %u: empty user name", line);
 		return -EINVAL;
 	}
 	if (ulen > CP_AUTH_USERNAME_MAX) {
-		set_err(err, errlen, "line %u: user name longer than %d bytes", line,
+		cp_errf(err, errlen, "line %u: user name longer than %d bytes", line,
 			CP_AUTH_USERNAME_MAX);
 		return -EINVAL;
 	}
 	if (pwlen == 0) {
-		set_err(err, errlen, "line %u: empty password", line);
+		cp_errf(err, errlen, "line %u: empty password", line);
 		return -EINVAL;
 	}
 	if (pwlen > CP_AUTH_PASSWORD_MAX) {
-		set_err(err, errlen, "line %u: password longer than %d bytes", line,
+		cp_errf(err, errlen, "line %u: password longer than %d bytes", line,
 			CP_AUTH_PASSWORD_MAX);
 		return -EINVAL;
 	}
@@ -128,7 +118,7 @@ parse_line(const struct cp_auth *a, const char *p, size_t len, unsigned line,
 	u->line = line;
 	if (pwlen > KEY_HEX_PREFIX_LEN && memcmp(pw, KEY_HEX_PREFIX, KEY_HEX_PREFIX_LEN) == 0) {
 		if (pwlen != KEY_HEX_PREFIX_LEN + HEX_PER_BYTE * CP_AUTH_MD5_KEY_LEN) {
-			set_err(err, errlen, "line %u: a 0x key needs %d hex digits", line,
+			cp_errf(err, errlen, "line %u: a 0x key needs %d hex digits", line,
 				HEX_PER_BYTE * CP_AUTH_MD5_KEY_LEN);
 			return -EINVAL;
 		}
@@ -136,7 +126,7 @@ parse_line(const struct cp_auth *a, const char *p, size_t len, unsigned line,
 			hi = hex_nibble(pw[KEY_HEX_PREFIX_LEN + HEX_PER_BYTE * i]);
 			lo = hex_nibble(pw[KEY_HEX_PREFIX_LEN + HEX_PER_BYTE * i + 1]);
 			if (hi < 0 || lo < 0) {
-				set_err(err, errlen, "line %u: bad hex digit in key", line);
+				cp_errf(err, errlen, "line %u: bad hex digit in key", line);
 				return -EINVAL;
 			}
 			u->key_md5[i] = (uint8_t)(hi << NIBBLE_BITS | lo);
@@ -146,7 +136,7 @@ parse_line(const struct cp_auth *a, const char *p, size_t len, unsigned line,
 			    pwlen, u->key_md5, sizeof(u->key_md5)) < 0 ||
 			cp_auth_key_derive(CP_AUTH_ALG_SHA256, p, ulen, a->cfg.realm, a->realm_len,
 				pw, pwlen, u->key_sha256, sizeof(u->key_sha256)) < 0) {
-			set_err(err, errlen, "line %u: key derivation failed", line);
+			cp_errf(err, errlen, "line %u: key derivation failed", line);
 			return -EINVAL;
 		}
 		u->has_sha256 = true;
@@ -164,13 +154,13 @@ parse_line(const struct cp_auth *a, const char *p, size_t len, unsigned line,
 
 		EVP_MD_CTX_free(ctx);
 		if (!ok) {
-			set_err(err, errlen, "line %u: userhash failed", line);
+			cp_errf(err, errlen, "line %u: userhash failed", line);
 			return -EINVAL;
 		}
 	}
 	u->name = malloc(ulen + 1);
 	if (u->name == NULL) {
-		set_err(err, errlen, "line %u: out of memory", line);
+		cp_errf(err, errlen, "line %u: out of memory", line);
 		return -ENOMEM;
 	}
 	memcpy(u->name, p, ulen);
@@ -203,7 +193,7 @@ cp_auth_users_load_buf(struct cp_auth *a, const char *text, size_t len, char *er
 		if (llen == 0 || *s == COMMENT_CHAR)
 			continue;
 		if (llen > CP_AUTH_LINE_MAX) {
-			set_err(err, errlen, "line %u: longer than %d bytes", line,
+			cp_errf(err, errlen, "line %u: longer than %d bytes", line,
 				CP_AUTH_LINE_MAX);
 			ret = -EINVAL;
 			goto fail;
@@ -212,7 +202,7 @@ cp_auth_users_load_buf(struct cp_auth *a, const char *text, size_t len, char *er
 			cap = cap ? 2 * cap : USERS_INITIAL;
 			nv = realloc(v, cap * sizeof(*v));
 			if (nv == NULL) {
-				set_err(err, errlen, "line %u: out of memory", line);
+				cp_errf(err, errlen, "line %u: out of memory", line);
 				ret = -ENOMEM;
 				goto fail;
 			}
@@ -227,7 +217,7 @@ cp_auth_users_load_buf(struct cp_auth *a, const char *text, size_t len, char *er
 		qsort(v, n, sizeof(*v), user_cmp);
 	for (i = 1; i < n; i++)
 		if (user_cmp_raw(v[i - 1].name, v[i - 1].name_len, v[i].name, v[i].name_len) == 0) {
-			set_err(err, errlen, "line %u: duplicate user '%s' (first on line %u)",
+			cp_errf(err, errlen, "line %u: duplicate user '%s' (first on line %u)",
 				v[i].line, v[i].name, v[i - 1].line);
 			ret = -EINVAL;
 			goto fail;
@@ -252,7 +242,7 @@ cp_auth_users_load(struct cp_auth *a, const char *path, char *err, size_t errlen
 
 	if (f == NULL) {
 		ret = -errno;
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		cp_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return ret;
 	}
 	for (;;) {
@@ -261,14 +251,14 @@ cp_auth_users_load(struct cp_auth *a, const char *path, char *err, size_t errlen
 
 			cap = cap ? 2 * cap : READ_CHUNK;
 			if (cap > USERS_FILE_MAX) {
-				set_err(err, errlen, "%s: larger than %u bytes", path,
+				cp_errf(err, errlen, "%s: larger than %u bytes", path,
 					USERS_FILE_MAX);
 				ret = -EFBIG;
 				goto out;
 			}
 			nb = realloc(buf, cap);
 			if (nb == NULL) {
-				set_err(err, errlen, "%s: out of memory", path);
+				cp_errf(err, errlen, "%s: out of memory", path);
 				ret = -ENOMEM;
 				goto out;
 			}
@@ -280,7 +270,7 @@ cp_auth_users_load(struct cp_auth *a, const char *path, char *err, size_t errlen
 			break;
 	}
 	if (ferror(f)) {
-		set_err(err, errlen, "%s: read error", path);
+		cp_errf(err, errlen, "%s: read error", path);
 		ret = -EIO;
 		goto out;
 	}

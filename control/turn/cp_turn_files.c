@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "cp_log.h"
 #include "cp_turn_files.h"
 
 #define FIELD_SEPARATOR	  ':' /* coturn turnuserdb: name ":" password */
@@ -27,17 +28,6 @@
 #define ASCII_FIRST_PRINT 0x20
 #define MAX_INDEX_DIGITS  9
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool
 is_ctl(unsigned char c)
@@ -66,34 +56,34 @@ cp_turn_text_read(const char *path, struct cp_turn_text *t, char *err, size_t er
 	if (fd < 0) {
 		if (errno != ENOENT) {
 			ret = -errno;
-			set_err(err, errlen, "%s: %s", path, strerror(errno));
+			cp_errf(err, errlen, "%s: %s", path, strerror(errno));
 			return ret;
 		}
 		t->buf = strdup("");
 		if (t->buf == NULL) {
-			set_err(err, errlen, "out of memory");
+			cp_errf(err, errlen, "out of memory");
 			return -ENOMEM;
 		}
 		return 0;
 	}
 	if (fstat(fd, &st) != 0) {
 		ret = -errno;
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		cp_errf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "%s: not a regular file", path);
+		cp_errf(err, errlen, "%s: not a regular file", path);
 		ret = -EINVAL;
 		goto fail;
 	}
 	if ((uint64_t)st.st_size > CP_TURN_FILE_MAX) {
-		set_err(err, errlen, "%s: larger than %u bytes", path, CP_TURN_FILE_MAX);
+		cp_errf(err, errlen, "%s: larger than %u bytes", path, CP_TURN_FILE_MAX);
 		ret = -EFBIG;
 		goto fail;
 	}
 	t->buf = malloc((size_t)st.st_size + 1);
 	if (t->buf == NULL) {
-		set_err(err, errlen, "out of memory");
+		cp_errf(err, errlen, "out of memory");
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -104,7 +94,7 @@ cp_turn_text_read(const char *path, struct cp_turn_text *t, char *err, size_t er
 			continue;
 		if (n < 0) {
 			ret = -errno;
-			set_err(err, errlen, "%s: read: %s", path, strerror(errno));
+			cp_errf(err, errlen, "%s: read: %s", path, strerror(errno));
 			goto fail;
 		}
 		if (n == 0)
@@ -140,7 +130,7 @@ make_parents(const char *path, char *err, size_t errlen)
 	size_t i, len = strlen(path);
 
 	if (len >= sizeof(dir)) {
-		set_err(err, errlen, "%s: path too long", path);
+		cp_errf(err, errlen, "%s: path too long", path);
 		return -ENAMETOOLONG;
 	}
 	memcpy(dir, path, len + 1);
@@ -151,7 +141,7 @@ make_parents(const char *path, char *err, size_t errlen)
 		if (mkdir(dir, CP_TURN_DIR_MODE) != 0 && errno != EEXIST) {
 			int ret = -errno;
 
-			set_err(err, errlen, "%s: mkdir: %s", dir, strerror(errno));
+			cp_errf(err, errlen, "%s: mkdir: %s", dir, strerror(errno));
 			return ret;
 		}
 		dir[i] = '/';
@@ -191,11 +181,11 @@ cp_turn_file_write(const char *path, const char *buf, size_t len, char *err, siz
 	int fd, ret;
 
 	if (path[0] != '/') {
-		set_err(err, errlen, "%s: not an absolute path", path);
+		cp_errf(err, errlen, "%s: not an absolute path", path);
 		return -EINVAL;
 	}
 	if (snprintf(tmp, sizeof(tmp), "%s" TMP_SUFFIX, path) >= (int)sizeof(tmp)) {
-		set_err(err, errlen, "%s: path too long", path);
+		cp_errf(err, errlen, "%s: path too long", path);
 		return -ENAMETOOLONG;
 	}
 	ret = make_parents(path, err, errlen);
@@ -204,7 +194,7 @@ cp_turn_file_write(const char *path, const char *buf, size_t len, char *err, siz
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		set_err(err, errlen, "%s: cannot create a temporary file: %s", path,
+		cp_errf(err, errlen, "%s: cannot create a temporary file: %s", path,
 			strerror(errno));
 		return ret;
 	}
@@ -231,7 +221,7 @@ cp_turn_file_write(const char *path, const char *buf, size_t len, char *err, siz
 	return 0;
 fail_errno:
 	ret = -errno;
-	set_err(err, errlen, "%s: %s", tmp, strerror(errno));
+	cp_errf(err, errlen, "%s: %s", tmp, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
@@ -261,7 +251,7 @@ cp_turn_file_commit(const char *path, const struct cp_turn_text *old, const stru
 	/* A failed reload may have left part of the new file loaded: load the old one again. */
 	if (rc == 0)
 		(void)reload(arg, NULL, 0);
-	set_err(err, errlen, "refused by the server: %s%s%s", why[0] != '\0' ? why : strerror(-ret),
+	cp_errf(err, errlen, "refused by the server: %s%s%s", why[0] != '\0' ? why : strerror(-ret),
 		rc != 0 ? "; putting the old file back failed: " : "", rc != 0 ? back : "");
 	return ret;
 }
@@ -340,22 +330,22 @@ cp_turn_user_name_check(const char *name, char *err, size_t errlen)
 	size_t len = strlen(name), i;
 
 	if (len == 0) {
-		set_err(err, errlen, "user name: empty");
+		cp_errf(err, errlen, "user name: empty");
 		return -EINVAL;
 	}
 	if (len > CP_AUTH_USERNAME_MAX) {
-		set_err(err, errlen, "user name: longer than %d bytes", CP_AUTH_USERNAME_MAX);
+		cp_errf(err, errlen, "user name: longer than %d bytes", CP_AUTH_USERNAME_MAX);
 		return -EINVAL;
 	}
 	if (name[0] == COMMENT_CHAR) {
-		set_err(err, errlen, "user name: must not start with '#'");
+		cp_errf(err, errlen, "user name: must not start with '#'");
 		return -EINVAL;
 	}
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 
 		if (c == FIELD_SEPARATOR || c == ' ' || is_ctl(c)) {
-			set_err(err, errlen,
+			cp_errf(err, errlen,
 				"user name: must not contain ':', blanks or control characters");
 			return -EINVAL;
 		}
@@ -369,26 +359,26 @@ cp_turn_user_password_check(const char *password, char *err, size_t errlen)
 	size_t len = strlen(password), i;
 
 	if (len == 0) {
-		set_err(err, errlen, "password: empty");
+		cp_errf(err, errlen, "password: empty");
 		return -EINVAL;
 	}
 	if (len > CP_AUTH_PASSWORD_MAX) {
-		set_err(err, errlen, "password: longer than %d bytes", CP_AUTH_PASSWORD_MAX);
+		cp_errf(err, errlen, "password: longer than %d bytes", CP_AUTH_PASSWORD_MAX);
 		return -EINVAL;
 	}
 	for (i = 0; i < len; i++) {
 		if (is_ctl((unsigned char)password[i])) {
-			set_err(err, errlen, "password: must not contain control characters");
+			cp_errf(err, errlen, "password: must not contain control characters");
 			return -EINVAL;
 		}
 	}
 	if (password[0] == ' ' || password[len - 1] == ' ') {
-		set_err(err, errlen, "password: must not start or end with a blank");
+		cp_errf(err, errlen, "password: must not start or end with a blank");
 		return -EINVAL;
 	}
 	if (len > KEY_PREFIX_LEN && memcmp(password, KEY_PREFIX, KEY_PREFIX_LEN) == 0) {
 		if (len != KEY_PREFIX_LEN + KEY_HEX_LEN) {
-			set_err(err, errlen,
+			cp_errf(err, errlen,
 				"password: one starting with 0x is read as an MD5 key and "
 				"needs exactly %d hex digits after it",
 				KEY_HEX_LEN);
@@ -396,7 +386,7 @@ cp_turn_user_password_check(const char *password, char *err, size_t errlen)
 		}
 		for (i = KEY_PREFIX_LEN; i < len; i++) {
 			if (!is_hex(password[i])) {
-				set_err(err, errlen,
+				cp_errf(err, errlen,
 					"password: one starting with 0x is read as an MD5 key "
 					"and must be hex digits");
 				return -EINVAL;
@@ -485,7 +475,7 @@ cp_turn_users_edit(const char *buf, size_t len, const char *name, const char *pa
 	/* the old text, a newline it may lack, and the new line */
 	o = malloc(len + 1 + nlen + 1 + plen + 1 + 1);
 	if (o == NULL) {
-		set_err(err, errlen, "out of memory");
+		cp_errf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	while (next_line(&p, end, &l, false)) {
@@ -506,7 +496,7 @@ cp_turn_users_edit(const char *buf, size_t len, const char *name, const char *pa
 	if (password == NULL && !found) {
 		OPENSSL_cleanse(o, olen);
 		free(o);
-		set_err(err, errlen, "no user '%s'", name);
+		cp_errf(err, errlen, "no user '%s'", name);
 		return -ENOENT;
 	}
 	if (password != NULL && !found) {
@@ -531,25 +521,25 @@ cp_turn_secret_check(const char *secret, char *err, size_t errlen)
 	size_t len = strlen(secret), i;
 
 	if (len == 0) {
-		set_err(err, errlen, "secret: empty");
+		cp_errf(err, errlen, "secret: empty");
 		return -EINVAL;
 	}
 	if (len > CP_AUTH_SECRET_MAX) {
-		set_err(err, errlen, "secret: longer than %d bytes", CP_AUTH_SECRET_MAX);
+		cp_errf(err, errlen, "secret: longer than %d bytes", CP_AUTH_SECRET_MAX);
 		return -EINVAL;
 	}
 	for (i = 0; i < len; i++) {
 		if (is_ctl((unsigned char)secret[i])) {
-			set_err(err, errlen, "secret: must not contain control characters");
+			cp_errf(err, errlen, "secret: must not contain control characters");
 			return -EINVAL;
 		}
 	}
 	if (secret[0] == ' ' || secret[len - 1] == ' ') {
-		set_err(err, errlen, "secret: must not start or end with a blank");
+		cp_errf(err, errlen, "secret: must not start or end with a blank");
 		return -EINVAL;
 	}
 	if (secret[0] == COMMENT_CHAR) {
-		set_err(err, errlen, "secret: must not start with '#'");
+		cp_errf(err, errlen, "secret: must not start with '#'");
 		return -EINVAL;
 	}
 	return 0;
@@ -650,11 +640,11 @@ cp_turn_secrets_edit(const char *buf, size_t len, const char *add, const char *d
 	}
 	if (add != NULL) {
 		if (have_value) {
-			set_err(err, errlen, "that secret is already there (index %ld)", match_idx);
+			cp_errf(err, errlen, "that secret is already there (index %ld)", match_idx);
 			return -EEXIST;
 		}
 		if (n >= CP_AUTH_MAX_SECRETS) {
-			set_err(err, errlen,
+			cp_errf(err, errlen,
 				"the file holds %u secrets already, the most the server accepts: "
 				"delete one first",
 				n);
@@ -669,16 +659,16 @@ cp_turn_secrets_edit(const char *buf, size_t len, const char *add, const char *d
 			idx = want_idx;
 		} else {
 			if (del != NULL && want_idx < 0)
-				set_err(err, errlen, "no such secret");
+				cp_errf(err, errlen, "no such secret");
 			else
-				set_err(err, errlen, "no secret with index %ld (there are %u)",
+				cp_errf(err, errlen, "no secret with index %ld (there are %u)",
 					want_idx, n);
 			return -ENOENT;
 		}
 	}
 	o = malloc(len + 1 + tlen + 1 + 1);
 	if (o == NULL) {
-		set_err(err, errlen, "out of memory");
+		cp_errf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	if (add != NULL) {

@@ -41,6 +41,8 @@ import snlab  # noqa: E402
 from aioice import turn  # noqa: E402
 
 WAIT = 5.0  # seconds a message may take (lock-step: one in flight)
+WARM_TRIES = 10  # warm-up datagrams before giving up
+WARM_WAIT = 0.5  # seconds to wait for each
 
 
 class Receiver(asyncio.DatagramProtocol):
@@ -160,6 +162,27 @@ async def run(o):
             else:
                 peer_bind = "0.0.0.0:0" if pfam == socket.AF_INET else "[::]:0"
             peer = SocketPeer(o.peer_ns, peer_bind)
+            # The relay's first datagram to a peer it has not talked to may
+            # wait for ARP/ND (the fast path drops it as no_neighbor meanwhile,
+            # as a router would): warm up until one arrives, then drain.
+            warm = 0
+            for _ in range(WARM_TRIES):
+                tt.sendto(b"warm-up", peer.addr)
+                try:
+                    await asyncio.wait_for(peer.recv(), WARM_WAIT)
+                    warm += 1
+                    break
+                except asyncio.TimeoutError:
+                    continue
+            await asyncio.sleep(WARM_WAIT)
+            peer.sock.setblocking(False)
+            while True:
+                try:
+                    peer.sock.recvfrom(65536)
+                    warm += 1
+                except BlockingIOError:
+                    break
+            out["warm_up_c2p"] = warm
         out["peer"] = snlab.fmt_ep(*peer.addr)
         sizes = [int(x) for x in o.sizes.split(",")]
         n = {"c2p": 0, "p2c": 0, "c2p_bytes": 0, "p2c_bytes": 0}
