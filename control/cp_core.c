@@ -405,6 +405,8 @@ on_attached(struct cp_core *c)
 
 	c->replay_t0_ns = c->now_ns();
 	c->replay_total = 0;
+	if (c->turn != NULL)
+		cp_turn_mbox_reset(c->turn); /* the queues were reset */
 	rcu_read_lock();
 	CP_SESSIONS_FOREACH(&c->sess, it, sess)
 	{
@@ -484,6 +486,9 @@ on_down(struct cp_core *c)
 {
 	struct cds_lfht_iter it;
 	struct cp_session *sess;
+
+	if (c->turn != NULL)
+		cp_turn_mbox_reset(c->turn);
 
 	rcu_read_lock();
 	CP_SESSIONS_FOREACH(&c->sess, it, sess)

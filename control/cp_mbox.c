@@ -232,7 +232,11 @@ cp_mbox_flush(struct cp_mbox *m)
 					  : -EOPNOTSUPP;
 
 			if (len < 0) {
-				cp_fifo_pop(&m->pending); /* allocation gone meanwhile */
+				/* allocation gone meanwhile: the owner counts it as answered */
+				struct cp_mbox_rec gone = *r;
+
+				cp_fifo_pop(&m->pending);
+				m->ops->result(m->arg, gone.type, gone.flow_id, -ECANCELED);
 				continue;
 			}
 			c->len = (uint16_t)len;

@@ -238,8 +238,57 @@ user_drop_if_idle(struct cp_turn *t, struct cp_turn_user *u)
 void
 cp_turn_submit(struct cp_turn *t, uint16_t type, uint32_t id, uint8_t sub)
 {
-	if (t->mbox != NULL && cp_mbox_submit_sub(t->mbox, type, id, sub) != 0)
+	if (t->mbox == NULL)
+		return;
+	if (cp_mbox_submit_sub(t->mbox, type, id, sub) != 0) {
 		CP_ERR("TURN: out of memory queueing a command for allocation %" PRIu32, id);
+		return;
+	}
+	t->cmd_submitted++;
+}
+
+/* Send the held answers whose commands are all applied (all of them when flush). */
+static void
+held_release(struct cp_turn *t, bool flush)
+{
+	struct cp_turn_held *h;
+
+	while ((h = t->held_head) != NULL && (flush || h->tag <= t->cmd_done)) {
+		t->held_head = h->next;
+		if (t->held_head == NULL)
+			t->held_tail = &t->held_head;
+		t->n_held--;
+		t->ops->send(t->ops_arg, &h->src, h->msg, h->len);
+		free(h);
+	}
+}
+
+void
+cp_turn_answer(struct cp_turn *t, const struct cp_turn_src *src, const uint8_t *msg, size_t len,
+	bool hold)
+{
+	struct cp_turn_held *h;
+
+	if (!hold || t->cmd_done >= t->cmd_submitted || t->n_held >= CP_TURN_MAX_HELD ||
+		(h = malloc(sizeof(*h) + len)) == NULL) {
+		t->ops->send(t->ops_arg, src, msg, len);
+		return;
+	}
+	h->next = NULL;
+	h->tag = t->cmd_submitted;
+	h->src = *src;
+	h->len = len;
+	memcpy(h->msg, msg, len);
+	*t->held_tail = h;
+	t->held_tail = &h->next;
+	t->n_held++;
+}
+
+void
+cp_turn_mbox_reset(struct cp_turn *t)
+{
+	t->cmd_done = t->cmd_submitted;
+	held_release(t, true);
 }
 
 /* Dataplane seconds for a control deadline (0 stays 0: "unused"). */
@@ -335,7 +384,9 @@ cp_turn_result(struct cp_turn *t, uint16_t type, uint32_t id, int32_t status)
 {
 	struct cp_turn_alloc *a = id < t->max_allocs ? t->slot[id] : NULL;
 
-	if (status == 0 || a == NULL)
+	t->cmd_done++;
+	held_release(t, false);
+	if (status == 0 || status == -ECANCELED || a == NULL)
 		return;
 	if (type == SN_CMD_ALLOC_SET) {
 		t->cnt[CP_TURN_C_DP_REFUSED]++;
@@ -874,6 +925,7 @@ cp_turn_init(struct cp_turn *t, const struct sn_config *cfg, struct cp_sessions 
 	int ret;
 
 	memset(t, 0, sizeof(*t));
+	t->held_tail = &t->held_head;
 	t->cfg = cfg;
 	t->pools = pools;
 	t->mbox = mbox;
@@ -941,6 +993,14 @@ cp_turn_fini(struct cp_turn *t)
 {
 	uint32_t id, i;
 
+	while (t->held_head != NULL) {
+		struct cp_turn_held *h = t->held_head;
+
+		t->held_head = h->next;
+		free(h);
+	}
+	t->held_tail = &t->held_head;
+	t->n_held = 0;
 	if (t->slot != NULL) {
 		for (id = 0; id < t->max_allocs; id++) {
 			struct cp_turn_alloc *a = t->slot[id];

@@ -168,6 +168,16 @@ struct cp_turn_user {
 	struct cp_turn_user *hnext;
 };
 
+/* An answer held until the fast path has applied what it announces. */
+struct cp_turn_held {
+	struct cp_turn_held *next;
+	uint64_t tag; /* cmd_submitted when it was made */
+	struct cp_turn_src src;
+	size_t len;
+	uint8_t msg[];
+};
+#define CP_TURN_MAX_HELD 65536
+
 struct cp_turn_reservation {
 	uint8_t token[CP_TURN_RESERVATION_TOKEN_LEN];
 	uint8_t idx;
@@ -230,6 +240,15 @@ struct cp_turn {
 	uint64_t auth_reasons[CP_AUTH_R_COUNT];
 	uint64_t policy_verdicts[CP_POLICY_VERDICT_MAX];
 	uint64_t next_expiry_scan_ns;
+	/*
+	 * Answers wait for the commands they announce: a success goes out
+	 * once the dataplane has answered every TURN command queued before it
+	 * (commands are applied in order), so a client that uses its channel
+	 * or permission right after the answer never races the programming.
+	 */
+	uint64_t cmd_submitted, cmd_done;
+	struct cp_turn_held *held_head, **held_tail;
+	unsigned n_held;
 	/* the dataplane clock, for expiry_s: hdr->now_s at now_ns */
 	uint32_t dp_now_s;
 	uint64_t dp_now_ns;
@@ -277,6 +296,11 @@ int cp_turn_build_cmd(struct cp_turn *t, uint16_t type, uint32_t id, uint8_t sub
 void cp_turn_result(struct cp_turn *t, uint16_t type, uint32_t id, int32_t status);
 /* New dataplane generation: queue the whole state again. */
 void cp_turn_replay(struct cp_turn *t);
+/*
+ * The mailbox dropped its queues (attach or dataplane gone): no result
+ * will come for what was queued; held answers go out now.
+ */
+void cp_turn_mbox_reset(struct cp_turn *t);
 /*
  * Control (re)started with a dataplane running: rebuild UDP allocations
  * from the ACTIVE slots (fail static), delete the rest.  Returns adopted.

@@ -40,6 +40,10 @@ bool cp_turn_error_allowed(struct cp_turn *t, const struct cp_turn_src *src, uin
 /* Index a's relayed addresses (once they are all chosen) for cp_turn_find_relay(). */
 void cp_turn_relay_index(struct cp_turn *t, struct cp_turn_alloc *a);
 
+/* Send an answer now, or hold it until the commands queued before it are applied. */
+void cp_turn_answer(struct cp_turn *t, const struct cp_turn_src *src, const uint8_t *msg, size_t len,
+	bool hold);
+
 /* Queue a command; queue a's whole state. */
 void cp_turn_submit(struct cp_turn *t, uint16_t type, uint32_t id, uint8_t sub);
 void cp_turn_program(struct cp_turn *t, const struct cp_turn_alloc *a);

@@ -70,7 +70,9 @@ reply_send(struct cp_turn *t, const struct cp_turn_src *src, struct reply *r,
 		CP_ERR("TURN: cannot build an answer: %s", strerror(-len));
 		return;
 	}
-	t->ops->send(t->ops_arg, src, r->buf, (size_t)len);
+	/* a success announces state: it waits until the fast path has it */
+	cp_turn_answer(t, src, r->buf, (size_t)len, (sn_rd16(r->buf) & SN_STUN_CLASS_MASK) ==
+								  SN_STUN_CLASS_SUCCESS);
 }
 
 /*
