@@ -179,8 +179,11 @@ main(int argc, char **argv)
 
 			switch (t->kind) {
 			case CP_EP_TIMER:
-				if (read(tfd, &ticks, sizeof(ticks)) == (ssize_t)sizeof(ticks))
+				if (read(tfd, &ticks, sizeof(ticks)) == (ssize_t)sizeof(ticks)) {
 					cp_core_tick(&core);
+					if (turn_net != NULL)
+						cp_turn_net_tick(turn_net);
+				}
 				break;
 			case CP_EP_SIGNAL:
 				if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {

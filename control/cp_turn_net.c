@@ -21,6 +21,7 @@
 
 #include "cp_log.h"
 #include "cp_server.h"
+#include "cp_turn_int.h"
 #include "cp_turn_net.h"
 #include "sn_addr.h"
 #include "sn_bytes.h"
@@ -33,6 +34,9 @@
 #define CONN_ID_SHIFT 32
 #define OUT_MAX	      (4u << 20) /* bytes queued to one stream client before we drop it */
 #define SOCK_BUF      (4 << 20)
+#define CONN_IN_INITIAL 2048
+/* A stream client without an allocation that says nothing for this long is closed. */
+#define CONN_IDLE_NS (60ull * 1000000000ull)
 #define STUN_PAD      4
 #define CHAN_HLEN     4
 
@@ -71,7 +75,8 @@ struct conn {
 	bool handshake_done;
 	bool want_write; /* EPOLLOUT armed */
 	uint8_t *in;
-	size_t in_len;
+	size_t in_len, in_cap; /* grows with the largest message seen */
+	uint64_t last_ns;      /* last byte received */
 	uint8_t *out;
 	size_t out_len, out_cap;
 };
@@ -357,6 +362,21 @@ conn_input(struct cp_turn_net *n, struct conn *c)
 			closed = true;
 			break;
 		}
+		if (c->in_len + (size_t)r > c->in_cap) {
+			size_t cap = c->in_cap * 2;
+			uint8_t *in;
+
+			while (cap < c->in_len + (size_t)r)
+				cap *= 2;
+			in = realloc(c->in, cap);
+			if (in == NULL) {
+				closed = true;
+				break;
+			}
+			c->in = in;
+			c->in_cap = cap;
+		}
+		c->last_ns = cp_clock_monotonic();
 		memcpy(c->in + c->in_len, buf, (size_t)r);
 		c->in_len += (size_t)r;
 		/* deliver every complete message */
@@ -403,7 +423,7 @@ listener_accept(struct cp_turn_net *n, struct listener *l)
 			;
 		c = calloc(1, sizeof(*c));
 		if (c != NULL)
-			c->in = malloc(CP_TURN_STREAM_MAX + 16384);
+			c->in = malloc(CONN_IN_INITIAL); /* grown on demand: idle connections stay small */
 		if (c == NULL || c->in == NULL) {
 			free(c);
 			close(fd);
@@ -413,6 +433,8 @@ listener_accept(struct cp_turn_net *n, struct listener *l)
 		c->tag.kind = CP_EP_TURN;
 		c->tag.sub = TAG_CONN;
 		c->tag.fd = fd;
+		c->in_cap = CONN_IN_INITIAL;
+		c->last_ns = cp_clock_monotonic();
 		c->slot = slot;
 		c->id = ((uint64_t)++n->conn_gen[slot] << CONN_ID_SHIFT) | slot;
 		c->src.transport = l->tls ? CP_TURN_TLS : CP_TURN_TCP;
@@ -820,6 +842,22 @@ cp_turn_net_event(struct cp_turn_net *n, void *tagp, uint32_t events)
 	case TAG_RELAY:
 		relay_input(n, (struct relay_sock *)t);
 		break;
+	}
+}
+
+void
+cp_turn_net_tick(struct cp_turn_net *n)
+{
+	uint64_t now = cp_clock_monotonic();
+	unsigned i;
+
+	for (i = 0; i < CP_TURN_NET_MAX_CONNS && n->n_conns != 0; i++) {
+		struct conn *c = n->conns[i];
+
+		/* idle and without an allocation: a half-open or abandoned client */
+		if (c != NULL && now - c->last_ns > CONN_IDLE_NS &&
+			cp_turn_find_src(&n->turn, &c->src) == NULL)
+			conn_close(n, c);
 	}
 }
 

@@ -40,6 +40,9 @@ void cp_turn_net_close(struct cp_turn_net *n);
 /* An epoll event whose tag kind is CP_EP_TURN. */
 void cp_turn_net_event(struct cp_turn_net *n, void *tag, uint32_t events);
 
+/* Once a second: close stream clients idle for a minute without an allocation. */
+void cp_turn_net_tick(struct cp_turn_net *n);
+
 /* Open connections (for snctl). */
 unsigned cp_turn_net_conns(const struct cp_turn_net *n);
 
