@@ -306,6 +306,28 @@ plain_success(struct cp_turn *t, const struct cp_turn_src *src, const struct sn_
 
 /* ---------------------------------------------------------- requests */
 
+/*
+ * The account an authenticated request belongs to, for quotas and for
+ * "same user" (RFC 8656 section 5): the username, except that a TURN REST
+ * username "expiry:user" counts as its user part, so a client that renews
+ * its ephemeral credentials keeps its allocation and one user's REST
+ * credentials share one quota.
+ */
+static void
+account_of(const struct cp_auth_result *ar, const char **name, size_t *len)
+{
+	const char *colon = memchr(ar->username, ':', ar->username_len);
+	uint64_t expiry;
+
+	*name = ar->username;
+	*len = ar->username_len;
+	if (colon != NULL && colon + 1 < ar->username + ar->username_len &&
+		cp_auth_rest_expiry(ar->username, ar->username_len, &expiry) == 0) {
+		*name = colon + 1;
+		*len = (size_t)(ar->username + ar->username_len - *name);
+	}
+}
+
 /* RFC 8656 section 7.2: the Allocate request. */
 static void
 on_allocate(struct cp_turn *t, const struct cp_turn_src *src, const struct sn_stun_msg *m,
@@ -320,17 +342,21 @@ on_allocate(struct cp_turn *t, const struct cp_turn_src *src, const struct sn_st
 	uint32_t kbps = t->cfg->turn.max_alloc_kbps, lifetime;
 	bool dual = false, reserve = false;
 	struct cp_turn_user *u;
+	const char *acct;
+	size_t acct_len;
 	struct cp_turn_alloc *a;
 	int even = -1, addr_err = 0, ret;
 	unsigned r;
 
+	account_of(ar, &acct, &acct_len);
 	if (aaf == NULL) /* coturn's clients still send the draft's code point */
 		aaf = sn_stun_find(m, SN_TURN_ATTR_ADDITIONAL_ADDRESS_FAMILY_OLD);
 	a = cp_turn_find_src(t, src);
 	if (a != NULL) {
 		/* 7.2 item 2: a retransmission gets the same answer, anything else 437 */
 		if (memcmp(a->txid, m->txid, SN_STUN_TXID_LEN) == 0 &&
-			(a->user == NULL || strcmp(a->user->name, ar->username) == 0))
+			(a->user == NULL || (strlen(a->user->name) == acct_len &&
+						   memcmp(a->user->name, acct, acct_len) == 0)))
 			allocate_success(t, src, m, a, ar, 0, NULL);
 		else
 			send_error(t, src, m, CP_TURN_ERR_MISMATCH, ar, now);
@@ -384,7 +410,7 @@ on_allocate(struct cp_turn *t, const struct cp_turn_src *src, const struct sn_st
 			even = 1;
 	}
 	/* quotas (section 7.2 item 10: 486) */
-	u = cp_turn_user_get(t, ar->username, ar->username_len, false);
+	u = cp_turn_user_get(t, acct, acct_len, false);
 	if (t->count >= t->total_quota ||
 		(t->cfg->turn.user_quota != 0 && u != NULL && u->allocs >= t->cfg->turn.user_quota) ||
 		(t->cfg->turn.user_kbps_quota != 0 && kbps != 0 && u != NULL &&
@@ -395,7 +421,7 @@ on_allocate(struct cp_turn *t, const struct cp_turn_src *src, const struct sn_st
 		send_error(t, src, m, CP_TURN_ERR_QUOTA, ar, now);
 		return;
 	}
-	u = cp_turn_user_get(t, ar->username, ar->username_len, true);
+	u = cp_turn_user_get(t, acct, acct_len, true);
 	a = u != NULL ? cp_turn_alloc_new(t, src) : NULL;
 	if (a == NULL) {
 		t->cnt[CP_TURN_C_CAPACITY]++;
@@ -469,19 +495,21 @@ alloc_for(struct cp_turn *t, const struct cp_turn_src *src, const struct sn_stun
 	const struct cp_auth_result *ar, uint64_t now)
 {
 	struct cp_turn_alloc *a = cp_turn_find_src(t, src);
+	const char *acct;
+	size_t acct_len;
 
 	if (a == NULL) {
 		send_error(t, src, m, CP_TURN_ERR_MISMATCH, ar, now);
 		return NULL;
 	}
+	account_of(ar, &acct, &acct_len);
 	if (a->user == NULL) { /* adopted after a control restart: the first user claims it */
-		a->user = cp_turn_user_get(t, ar->username, ar->username_len, true);
+		a->user = cp_turn_user_get(t, acct, acct_len, true);
 		if (a->user != NULL)
 			a->user->allocs++;
 		return a;
 	}
-	if (strlen(a->user->name) != ar->username_len ||
-		memcmp(a->user->name, ar->username, ar->username_len) != 0) {
+	if (strlen(a->user->name) != acct_len || memcmp(a->user->name, acct, acct_len) != 0) {
 		send_error(t, src, m, CP_TURN_ERR_WRONG_CREDENTIALS, ar, now);
 		return NULL;
 	}

@@ -778,6 +778,42 @@ test_adopt(void **state)
 	}
 }
 
+/* TURN REST users: "expiry:user" counts as user for quotas and ownership. */
+static void
+test_rest_account(void **state)
+{
+	struct cp_turn_src c1 = client(40200), c2 = client(40201);
+	char pw1[64], pw2[64];
+	uint32_t life = 1200;
+	struct req r;
+
+	(void)state;
+	teardown(NULL);
+	setup(NULL);
+	cfg.turn.user_quota = 1;
+	assert_int_equal(cp_auth_add_secret(&turn.auth, "north"), 0);
+	assert_true(cp_auth_rest_password("north", 5, "4000000000:carol", 16, pw1, sizeof(pw1)) > 0);
+	assert_true(cp_auth_rest_password("north", 5, "4000000001:carol", 16, pw2, sizeof(pw2)) > 0);
+	challenge(&c1);
+	req_begin(&r, SN_TURN_ALLOCATE);
+	add_transport(&r, CP_TURN_TRANSPORT_UDP);
+	req_send_auth(&r, &c1, "4000000000:carol", pw1, NOW_S);
+	assert_int_equal(code_of_last(), 0);
+	/* other credentials of the same user: the same quota */
+	challenge(&c2);
+	req_begin(&r, SN_TURN_ALLOCATE);
+	add_transport(&r, CP_TURN_TRANSPORT_UDP);
+	req_send_auth(&r, &c2, "4000000001:carol", pw2, NOW_S);
+	assert_int_equal(code_of_last(), 486);
+	/* renewed credentials keep the allocation (a nonce for c1 first: nonces name the client) */
+	challenge(&c1);
+	req_begin(&r, SN_TURN_REFRESH);
+	sn_stun_add_u32(&r.w, SN_TURN_ATTR_LIFETIME, life);
+	req_send_auth(&r, &c1, "4000000001:carol", pw2, NOW_S);
+	assert_int_equal(code_of_last(), 0);
+	cfg.turn.user_quota = 0;
+}
+
 int
 main(void)
 {
@@ -792,6 +828,7 @@ main(void)
 		cmocka_unit_test(test_quota),
 		cmocka_unit_test(test_error_limiter),
 		cmocka_unit_test(test_adopt),
+		cmocka_unit_test(test_rest_account),
 	};
 	int ret;
 
