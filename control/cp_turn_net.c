@@ -860,9 +860,3 @@ cp_turn_net_tick(struct cp_turn_net *n)
 			conn_close(n, c);
 	}
 }
-
-unsigned
-cp_turn_net_conns(const struct cp_turn_net *n)
-{
-	return n->n_conns;
-}

@@ -43,7 +43,4 @@ void cp_turn_net_event(struct cp_turn_net *n, void *tag, uint32_t events);
 /* Once a second: close stream clients idle for a minute without an allocation. */
 void cp_turn_net_tick(struct cp_turn_net *n);
 
-/* Open connections (for snctl). */
-unsigned cp_turn_net_conns(const struct cp_turn_net *n);
-
 #endif /* CP_TURN_NET_H */

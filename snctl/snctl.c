@@ -915,45 +915,12 @@ secrets_op(const struct snctl *o, int argc, char **argv, enum snctl_op op)
 	return SNCTL_EXIT_OK;
 }
 
-static int
-cmd_users_list(const struct snctl *o, int argc, char **argv)
-{
-	return users_op(o, argc, argv, OP_LIST);
-}
-
-static int
-cmd_users_add(const struct snctl *o, int argc, char **argv)
-{
-	return users_op(o, argc, argv, OP_ADD);
-}
-
-static int
-cmd_users_del(const struct snctl *o, int argc, char **argv)
-{
-	return users_op(o, argc, argv, OP_DEL);
-}
-
-static int
-cmd_secrets_list(const struct snctl *o, int argc, char **argv)
-{
-	return secrets_op(o, argc, argv, OP_LIST);
-}
-
-static int
-cmd_secrets_add(const struct snctl *o, int argc, char **argv)
-{
-	return secrets_op(o, argc, argv, OP_ADD);
-}
-
-static int
-cmd_secrets_del(const struct snctl *o, int argc, char **argv)
-{
-	return secrets_op(o, argc, argv, OP_DEL);
-}
-
 struct snctl_sub {
 	const char *name;
 	int (*fn)(const struct snctl *o, int argc, char **argv);
+	/* or, for list|add|del groups: one function taking the operation */
+	int (*op_fn)(const struct snctl *o, int argc, char **argv, enum snctl_op op);
+	enum snctl_op op;
 };
 
 /* "snctl GROUP SUB ARGS": run SUB with argv[0] = "snctl GROUP SUB". */
@@ -974,6 +941,8 @@ dispatch(const struct snctl *o, int argc, char **argv, const struct snctl_sub *s
 		/* getopt names argv[0] in its messages: "snctl sessions add: ..." */
 		snprintf(name, sizeof(name), "snctl %s %s", argv[0], subs[i].name);
 		argv[1] = name;
+		if (subs[i].op_fn != NULL)
+			return subs[i].op_fn(o, argc - 1, argv + 1, subs[i].op);
 		return subs[i].fn(o, argc - 1, argv + 1);
 	}
 	fprintf(stderr, "snctl: unknown %s subcommand '%s'\n", argv[0], argv[1]);
@@ -1016,9 +985,9 @@ static int
 cmd_user_group(const struct snctl *o, int argc, char **argv)
 {
 	static const struct snctl_sub subs[] = {
-		{"list", cmd_users_list},
-		{"add", cmd_users_add},
-		{"del", cmd_users_del},
+		{"list", NULL, users_op, OP_LIST},
+		{"add", NULL, users_op, OP_ADD},
+		{"del", NULL, users_op, OP_DEL},
 	};
 
 	return dispatch(o, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage_users);
@@ -1028,9 +997,9 @@ static int
 cmd_secret_group(const struct snctl *o, int argc, char **argv)
 {
 	static const struct snctl_sub subs[] = {
-		{"list", cmd_secrets_list},
-		{"add", cmd_secrets_add},
-		{"del", cmd_secrets_del},
+		{"list", NULL, secrets_op, OP_LIST},
+		{"add", NULL, secrets_op, OP_ADD},
+		{"del", NULL, secrets_op, OP_DEL},
 	};
 
 	return dispatch(o, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage_secrets);

@@ -39,61 +39,65 @@ pair_at(json_t *o, const char *key, size_t i)
 	return json_integer_value(json_array_get(json_object_get(o, key), i));
 }
 
-/* Peers as "a, b" and channels as "0x4000->a:p, ..." ("-" when none). */
+/* Writes one element of a list into [buf, buf+len); returns what snprintf returns. */
+typedef int (*item_fmt)(json_t *item, char *buf, size_t len);
+
+/* The elements of array key of a, comma separated ("-" when none). */
 static const char *
-peers_text(json_t *a, char *buf, size_t len)
+join_text(json_t *a, const char *key, item_fmt fmt, char *buf, size_t len)
 {
 	size_t i, n = 0;
-	json_t *p;
+	json_t *it;
 
 	buf[0] = '\0';
-	json_array_foreach(json_object_get(a, "peers"), i, p)
+	json_array_foreach(json_object_get(a, key), i, it)
 	{
+		if (n < len && i != 0)
+			n += (size_t)snprintf(buf + n, len - n, ", ");
 		if (n < len)
-			n += (size_t)snprintf(buf + n, len - n, "%s%s", i != 0 ? ", " : "",
-				snctl_str(p, "addr", "?"));
+			n += (size_t)fmt(it, buf + n, len - n);
 	}
 	if (buf[0] == '\0')
 		snprintf(buf, len, "-");
 	return buf;
+}
+
+static int
+peer_fmt(json_t *p, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s", snctl_str(p, "addr", "?"));
+}
+
+/* A channel as "0x4000->a:p", " (cooling)" after its lifetime. */
+static int
+channel_fmt(json_t *ch, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%#llx->%s%s", snctl_int(ch, "number"), snctl_str(ch, "peer", "?"),
+		strcmp(snctl_str(ch, "state", ""), "bound") == 0 ? "" : " (cooling)");
+}
+
+static int
+string_fmt(json_t *r, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s", json_string_value(r) != NULL ? json_string_value(r) : "?");
+}
+
+static const char *
+peers_text(json_t *a, char *buf, size_t len)
+{
+	return join_text(a, "peers", peer_fmt, buf, len);
 }
 
 static const char *
 channels_text(json_t *a, char *buf, size_t len)
 {
-	size_t i, n = 0;
-	json_t *ch;
-
-	buf[0] = '\0';
-	json_array_foreach(json_object_get(a, "channels"), i, ch)
-	{
-		if (n < len)
-			n += (size_t)snprintf(buf + n, len - n, "%s%#llx->%s%s", i != 0 ? ", " : "",
-				snctl_int(ch, "number"), snctl_str(ch, "peer", "?"),
-				strcmp(snctl_str(ch, "state", ""), "bound") == 0 ? ""
-										 : " (cooling)");
-	}
-	if (buf[0] == '\0')
-		snprintf(buf, len, "-");
-	return buf;
+	return join_text(a, "channels", channel_fmt, buf, len);
 }
 
 static const char *
 relayed_text(json_t *a, char *buf, size_t len)
 {
-	size_t i, n = 0;
-	json_t *r;
-
-	buf[0] = '\0';
-	json_array_foreach(json_object_get(a, "relayed"), i, r)
-	{
-		if (n < len)
-			n += (size_t)snprintf(buf + n, len - n, "%s%s", i != 0 ? ", " : "",
-				json_string_value(r) != NULL ? json_string_value(r) : "?");
-	}
-	if (buf[0] == '\0')
-		snprintf(buf, len, "-");
-	return buf;
+	return join_text(a, "relayed", string_fmt, buf, len);
 }
 
 static const char *

@@ -631,13 +631,12 @@ cp_turn_error_allowed(struct cp_turn *t, const struct cp_turn_src *src, uint64_t
 	uint64_t rate = t->cfg->turn.error_rate_pps;
 	uint64_t depth = rate * ERRLIM_BURST_FACTOR * MILLI;
 	size_t alen = sn_fam_len(src->client.family);
-	uint32_t h = (uint32_t)hash_bytes(src->client.bytes, alen, HASH_SEED) &
-		     (CP_TURN_ERRLIM_SLOTS - 1);
-	struct cp_turn_errlim *e = &t->errlim[h];
+	struct cp_turn_errlim *e;
 	uint64_t tokens;
 
 	if (src->transport != CP_TURN_UDP)
 		return true; /* a stream peer completed a handshake: not spoofed */
+	e = &t->errlim[hash_bytes(src->client.bytes, alen, HASH_SEED) & (CP_TURN_ERRLIM_SLOTS - 1)];
 	if (e->family != src->client.family || memcmp(e->addr, src->client.bytes, alen) != 0) {
 		e->family = src->client.family;
 		memcpy(e->addr, src->client.bytes, alen);
@@ -657,13 +656,6 @@ cp_turn_error_allowed(struct cp_turn *t, const struct cp_turn_src *src, uint64_t
 }
 
 /* --------------------------------------------------------------- expiry */
-
-void
-cp_turn_set_dp_clock(struct cp_turn *t, uint32_t dp_now_s, uint64_t now_ns)
-{
-	t->dp_now_s = dp_now_s;
-	t->dp_now_ns = now_ns;
-}
 
 /* Free permission and channel entries that are past their lifetime (and cool-down). */
 static void
@@ -709,7 +701,7 @@ cp_turn_tick(struct cp_turn *t, uint64_t now_ns)
 			i++;
 		}
 	}
-	if (now_ns < t->next_expiry_scan_ns)
+	if (now_ns < t->next_expiry_scan_ns || t->count == 0)
 		return;
 	t->next_expiry_scan_ns = now_ns + EXPIRY_SCAN_PERIOD_NS;
 	for (id = 0; id < t->max_allocs; id++) {

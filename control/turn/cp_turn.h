@@ -149,7 +149,6 @@ struct cp_turn_alloc {
 	bool dont_fragment;
 	bool adopted;	  /* rebuilt from the dataplane after a control restart */
 	bool dp_ok;	  /* the dataplane accepted ALLOC_SET */
-	uint8_t reserved_idx; /* EVEN-PORT R: reservation made for relay[0] */
 	struct cp_turn_perm perm[SN_TURN_MAX_PERMS];
 	struct cp_turn_chan chan[SN_TURN_MAX_CHANNELS];
 	uint64_t stream_pkts[2], stream_bytes[2]; /* relayed by control (SN_DIR_*) */
@@ -249,9 +248,6 @@ struct cp_turn {
 	uint64_t cmd_submitted, cmd_done;
 	struct cp_turn_held *held_head, **held_tail;
 	unsigned n_held;
-	/* the dataplane clock, for expiry_s: hdr->now_s at now_ns */
-	uint32_t dp_now_s;
-	uint64_t dp_now_ns;
 };
 
 /*
@@ -283,9 +279,6 @@ void cp_turn_conn_closed(struct cp_turn *t, const struct cp_turn_src *src);
 
 /* Once a second: expire allocations, permissions, channels, reservations. */
 void cp_turn_tick(struct cp_turn *t, uint64_t now_ns);
-
-/* The dataplane clock: control calls this before commands are built. */
-void cp_turn_set_dp_clock(struct cp_turn *t, uint32_t dp_now_s, uint64_t now_ns);
 
 /*
  * Mailbox hooks (cp_core): fill command c (type, flow id = allocation id,
