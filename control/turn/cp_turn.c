@@ -386,6 +386,8 @@ cp_turn_result(struct cp_turn *t, uint16_t type, uint32_t id, int32_t status)
 
 	t->cmd_done++;
 	held_release(t, false);
+	if (a != NULL && status == 0 && type == SN_CMD_ALLOC_SET)
+		a->dp_ok = true;
 	if (status == 0 || status == -ECANCELED || a == NULL)
 		return;
 	if (type == SN_CMD_ALLOC_SET) {
