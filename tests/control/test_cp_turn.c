@@ -814,6 +814,46 @@ test_rest_account(void **state)
 	cfg.turn.user_quota = 0;
 }
 
+/* Total quota, reserved bandwidth per user and in total (486), and the rate the fast path gets. */
+static void
+test_total_and_bandwidth_quotas(void **state)
+{
+	struct cp_turn_src c1 = client(40300), c2 = client(40301), c3 = client(40302);
+	struct cp_turn_alloc *a;
+	struct sn_cmd cmd;
+	struct req r;
+
+	char err[256];
+
+	(void)state;
+	teardown(NULL);
+	setup(NULL);
+	/* total_quota is read when the server starts */
+	cfg.turn.total_quota = 1;
+	cp_turn_fini(&turn);
+	assert_int_equal(cp_turn_init(&turn, &cfg, &pools, NULL, &ops, NULL, err, sizeof(err)), 0);
+	assert_int_equal(allocate(&c1, USER, &r), 0);
+	assert_int_equal(allocate(&c2, "bob", &r), 486);
+	teardown(NULL);
+	setup(NULL);
+	cfg.turn.max_alloc_kbps = 1000;
+	cfg.turn.user_kbps_quota = 1500;
+	cfg.turn.kbps_capacity = 2500;
+	assert_int_equal(allocate(&c1, USER, &r), 0);
+	a = cp_turn_find_src(&turn, &c1);
+	memset(&cmd, 0, sizeof(cmd));
+	assert_int_equal(cp_turn_build_cmd(&turn, SN_CMD_ALLOC_SET, a->id, 0, &cmd),
+		(int)sizeof(struct sn_cmd_alloc));
+	assert_int_equal(cmd.u.alloc.rate_bytes_per_s, 1000 * 125);
+	/* a second 1000 kbit/s allocation would put alice at 2000 > 1500 */
+	assert_int_equal(allocate(&c2, USER, &r), 486);
+	assert_int_equal(allocate(&c2, "bob", &r), 0);
+	/* the box: 2000 reserved, one more would be 3000 > 2500 */
+	assert_int_equal(allocate(&c3, "bob", &r), 486);
+	teardown(NULL);
+	setup(NULL); /* defaults again */
+}
+
 int
 main(void)
 {
@@ -829,6 +869,7 @@ main(void)
 		cmocka_unit_test(test_error_limiter),
 		cmocka_unit_test(test_adopt),
 		cmocka_unit_test(test_rest_account),
+		cmocka_unit_test(test_total_and_bandwidth_quotas),
 	};
 	int ret;
 
