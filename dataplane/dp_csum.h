@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
+
 /* Sum of n 16-bit words at p (unaligned ok), not folded. */
 static inline uint32_t
 dp_sum16(const void *p, unsigned n)
@@ -51,6 +53,53 @@ dp_csum_update(uint16_t csum, uint32_t old_sum, uint32_t new_sum)
 	s += (uint16_t)~dp_fold(old_sum);
 	s += dp_fold(new_sum);
 	return (uint16_t)~dp_fold(s);
+}
+
+/*
+ * TURN ChannelData (RFC 8656 section 12.4) relayed over UDP without
+ * padding: the UDP checksum of the datagram that carries the same
+ * application data, derived from the received one (RFC 1624).  delta is
+ * the folded sum of the words that differ in the addressing (the peer
+ * side: relayed address and port, peer address and port) minus those of
+ * the client side (client address and port, server address and port);
+ * chan_hdr the 4-byte channel header (number and length) as loaded.  The
+ * UDP length field (in the header and in the pseudo-header) differs by
+ * the channel header's 4 bytes.  csum and the results are as stored; a
+ * result of 0 is returned as 0xffff (RFC 768), the caller never passes a
+ * datagram without checksum (csum 0).
+ */
+#define DP_CSUM_CHAN_LEN_WORDS rte_cpu_to_be_16(2 * 4) /* both length fields, as loaded */
+
+/*
+ * delta from the two sides' unfolded sums (dp_sum16() of the addresses
+ * plus the ports as loaded).
+ */
+static inline uint16_t
+dp_csum_chan_delta(uint32_t peer_side, uint32_t client_side)
+{
+	return dp_fold((uint32_t)dp_fold(peer_side) + (uint16_t)~dp_fold(client_side));
+}
+
+/* Client -> peer: the channel header is removed. */
+static inline uint16_t
+dp_csum_chan_strip(uint16_t csum, uint16_t delta, uint32_t chan_hdr)
+{
+	uint32_t s = (uint16_t)~csum + (uint32_t)delta + (uint16_t)~DP_CSUM_CHAN_LEN_WORDS +
+		     (uint16_t)~(uint16_t)chan_hdr + (uint16_t)~(uint16_t)(chan_hdr >> 16);
+	uint16_t c = (uint16_t)~dp_fold(s);
+
+	return c == 0 ? 0xffff : c;
+}
+
+/* Peer -> client: the channel header is added. */
+static inline uint16_t
+dp_csum_chan_add(uint16_t csum, uint16_t delta, uint32_t chan_hdr)
+{
+	uint32_t s = (uint16_t)~csum + (uint32_t)(uint16_t)~delta + DP_CSUM_CHAN_LEN_WORDS +
+		     (uint16_t)chan_hdr + (uint16_t)(chan_hdr >> 16);
+	uint16_t c = (uint16_t)~dp_fold(s);
+
+	return c == 0 ? 0xffff : c;
 }
 
 #endif /* DP_CSUM_H */

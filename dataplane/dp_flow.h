@@ -81,11 +81,21 @@ dp_flow_key(unsigned addr_idx, uint16_t port_host)
 	return DP_FLOW_KEY_VALID | ((uint32_t)addr_idx << DP_FLOW_KEY_ADDR_SHIFT) | port_host;
 }
 
-/* The table's hash of a tagged key (one crc32 instruction with SSE4.2). */
+/*
+ * The table's hash of a tagged key (one crc32 instruction with SSE4.2).
+ * The low DP_FLOW_HASH_GROUP_SHIFT bits are left out: the relay keys of
+ * 4 consecutive ports of one address share a home bucket (half of it),
+ * so the densely allocated relay ports of an appliance (sn-control hands
+ * them out in order) occupy 4 times fewer cache lines; at 10k
+ * allocations the lines a peer's datagrams touch stay in L2 instead of
+ * one DRAM line each.  Client-table keys are hash signatures already.
+ */
+#define DP_FLOW_HASH_GROUP_SHIFT 2
+
 static inline uint32_t
 dp_flow_hash(uint32_t key)
 {
-	return rte_hash_crc_4byte(key, DP_FLOW_HASH_INIT);
+	return rte_hash_crc_4byte(key >> DP_FLOW_HASH_GROUP_SHIFT, DP_FLOW_HASH_INIT);
 }
 
 static inline uint32_t

@@ -109,6 +109,9 @@ port_setup(unsigned i)
 		mtu = pc->mtu;
 	p->mtu = mtu;
 	rte_eth_macaddr_get(pid, &p->mac);
+	p->eth_src_ip4 = 0;
+	memcpy(&p->eth_src_ip4, &p->mac, RTE_ETHER_ADDR_LEN);
+	p->eth_src_ip4 |= (uint64_t)rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) << 48;
 	p->has_gw_mac = pc->has_gateway_mac;
 	memcpy(p->gw_mac.addr_bytes, pc->gateway_mac, RTE_ETHER_ADDR_LEN);
 	p->gw4 = pc->gateway4;

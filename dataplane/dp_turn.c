@@ -165,17 +165,6 @@ chan_by_peer(const struct sn_alloc *a, unsigned p, uint16_t port_be, uint32_t no
 	return -1;
 }
 
-/* Relayed address index of a of the family, or -1. */
-static inline int
-relay_of_family(const struct sn_alloc *a, uint8_t family)
-{
-	if (a->relay[0].used && dp.addr_family[a->relay[0].addr_idx] == family)
-		return 0;
-	if (a->relay[1].used && dp.addr_family[a->relay[1].addr_idx] == family)
-		return 1;
-	return -1;
-}
-
 /*
  * The hot entry (dp_turn.h) of a for channel number num when channel and
  * permission are live, else NULL: the slot's own lines decide then.
@@ -191,10 +180,7 @@ hot_by_num(struct sn_alloc *a, uint16_t num, uint32_t now_s)
 
 		if (__atomic_load_n(&e->num, __ATOMIC_ACQUIRE) != num)
 			continue;
-		if (__atomic_load_n(&e->chan_expiry_s, __ATOMIC_RELAXED) >= now_s &&
-			__atomic_load_n(&e->perm_expiry_s, __ATOMIC_RELAXED) >= now_s)
-			return e;
-		return NULL;
+		return __atomic_load_n(&e->expiry_s, __ATOMIC_RELAXED) >= now_s ? e : NULL;
 	}
 	return NULL;
 }
@@ -212,10 +198,7 @@ hot_by_peer(struct sn_alloc *a, const struct turn_peer *peer, uint32_t now_s)
 		if (__atomic_load_n(&e->num, __ATOMIC_ACQUIRE) == 0 || e->port != peer->port ||
 			e->family != peer->family || !dp_addr_eq(peer->family, e->addr, peer->addr))
 			continue;
-		if (__atomic_load_n(&e->chan_expiry_s, __ATOMIC_RELAXED) >= now_s &&
-			__atomic_load_n(&e->perm_expiry_s, __ATOMIC_RELAXED) >= now_s)
-			return e;
-		return NULL;
+		return __atomic_load_n(&e->expiry_s, __ATOMIC_RELAXED) >= now_s ? e : NULL;
 	}
 	return NULL;
 }
@@ -232,7 +215,7 @@ rate_ok(struct sn_alloc *a, struct sn_alloc_dir *d, uint32_t bytes, uint64_t now
 	uint64_t elapsed, tokens;
 
 	/* the hot line's copy first: no rate limit, no read of line 2 */
-	if (likely(__atomic_load_n(&dp_turn_hot(a)->e[0].rate_on, __ATOMIC_RELAXED) == 0))
+	if (likely(!(__atomic_load_n(&dp_turn_hot(a)->e[0].flags, __ATOMIC_RELAXED) & DP_HOT_RATE)))
 		return true;
 	rate = __atomic_load_n(&a->rate_bytes_per_s, __ATOMIC_RELAXED);
 	if (rate == 0)
@@ -441,6 +424,168 @@ turn_build(struct dp_worker *w, struct rte_mbuf *m, const struct turn_in *in,
 	return true;
 }
 
+/* -------------------------------------------------- IPv4 ChannelData fast path */
+
+/*
+ * The common case on both directions, ChannelData between IPv4 ends, is
+ * rewritten in place: the input is untagged IPv4 without options (UDP
+ * header at DP_F4_L4), has a UDP checksum and no bytes after the datagram
+ * (nor padding after a ChannelData message), the allocation has no rate
+ * limit and the next hop is resolved.  The output headers are then as long
+ * as the input's, and the 4-byte channel header is dropped (client ->
+ * peer) or added (peer -> client) by writing them 4 bytes further in or
+ * out; both checksums come from constants of the hot entry (dp_turn.h)
+ * and a few words of the input (dp_csum_chan_strip/add()).  Anything else
+ * takes the general path (turn_build()), which decides drops.
+ */
+#define DP_F4_L3 RTE_ETHER_HDR_LEN
+#define DP_F4_L4 (DP_F4_L3 + sizeof(struct rte_ipv4_hdr))
+#define DP_F4_PL (DP_F4_L4 + sizeof(struct rte_udp_hdr))
+#define DP_F4_IPUDP (sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
+
+/* A 16-bit field as loaded (network order), widened: spills stay 32-bit. */
+static __rte_always_inline uint32_t
+raw16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * Untagged Ethernet, IPv4 (no options, TTL 64, DF clear, vt: the input's
+ * version/IHL and TOS word as loaded, tot: total length) and UDP headers
+ * at b.  ip_const: the constant part of the IPv4 header checksum
+ * (TTL/protocol, source and destination as loaded); addresses, ports
+ * (*sport, *dport) and ucsum as stored.  Fields are copied in header
+ * order as they are stored, so that few values are live at once (a
+ * spilled 16-bit value reloaded as part of a wider word stalls store
+ * forwarding).
+ */
+static __rte_always_inline void
+fast4_headers(struct dp_worker *w, uint8_t *b, uint64_t macw, unsigned eg, uint32_t vt,
+	unsigned tot, uint32_t ip_const, const uint8_t *src, const uint8_t *dst,
+	const uint16_t *sport, const uint16_t *dport, uint32_t ucsum)
+{
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)b;
+	struct rte_ipv4_hdr *ih = (struct rte_ipv4_hdr *)(eh + 1);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ih + 1);
+	uint32_t tot_be = rte_cpu_to_be_16((uint16_t)tot);
+	uint32_t id = rte_cpu_to_be_16(w->ip_id++);
+	uint16_t tp = rte_cpu_to_be_16(DP_ORIGIN_TTL << 8 | SN_IPPROTO_UDP);
+
+	memcpy(b, &macw, sizeof(macw)); /* destination MAC; bytes 6-7 rewritten next */
+	memcpy(&eh->src_addr, &dp.ports[eg].eth_src_ip4, sizeof(uint64_t)); /* + EtherType */
+	ih->version_ihl = (uint8_t)vt; /* vt as loaded: version/IHL, then TOS */
+	ih->type_of_service = (uint8_t)(vt >> 8);
+	ih->total_length = (uint16_t)tot_be;
+	ih->packet_id = (uint16_t)id;
+	ih->fragment_offset = 0;
+	memcpy(&ih->time_to_live, &tp, sizeof(tp));
+	ih->hdr_checksum = (uint16_t)~dp_fold(ip_const + vt + tot_be + id);
+	memcpy(&ih->src_addr, src, sizeof(ih->src_addr));
+	memcpy(&ih->dst_addr, dst, sizeof(ih->dst_addr));
+	memcpy(&uh->src_port, sport, sizeof(uh->src_port));
+	memcpy(&uh->dst_port, dport, sizeof(uh->dst_port));
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(tot - sizeof(*ih)));
+	uh->dgram_cksum = (uint16_t)ucsum;
+}
+
+/*
+ * Client -> peer on live hot entry e of a: ChannelData with len bytes of
+ * application data (length already checked against the datagram).  True
+ * when sent; false, with nothing written, when the fast path's conditions
+ * do not hold.
+ */
+static __rte_always_inline bool
+c2p_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
+	struct sn_alloc *a, const struct dp_turn_hot_chan *e, unsigned len, uint64_t now)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct sn_alloc_relay *rl =
+		&a->relay[__atomic_load_n(&e->flags, __ATOMIC_RELAXED) & DP_HOT_RELAY1];
+	unsigned eg = dp.addr_port[rl->addr_idx], tot = DP_F4_IPUDP + len;
+	struct sn_alloc_dir *dc = &a->dir[SN_DIR_C2P];
+	uint32_t vt, ucs, ch;
+	uint64_t macw;
+
+	if (e->family != SN_FAM_IPV4 || pi->family != SN_FAM_IPV4 || pi->l4_off != DP_F4_L4 ||
+		pi->frame_len != DP_F4_PL + SN_TURN_CHANNEL_HLEN + len || e->nh == DP_NH_NONE ||
+		tot > dp.ports[eg].mtu ||
+		(__atomic_load_n(&dp_turn_hot(a)->e[0].flags, __ATOMIC_RELAXED) & DP_HOT_RATE))
+		return false;
+	macw = __atomic_load_n(&dp.nh_mac[e->nh], __ATOMIC_RELAXED);
+	ucs = raw16(d + DP_F4_L4 + offsetof(struct rte_udp_hdr, dgram_cksum));
+	if (!(macw & DP_NH_VALID) || ucs == DP_UDP_CSUM_NONE)
+		return false;
+	vt = raw16(d + DP_F4_L3);
+	memcpy(&ch, d + DP_F4_PL, sizeof(ch));
+	fast4_headers(w, d + SN_TURN_CHANNEL_HLEN, macw, eg, vt, tot, e->ip4_sum,
+		dp.addr_bytes[rl->addr_idx], e->addr, &rl->port, &e->port,
+		dp_csum_chan_strip(ucs, e->csum_delta, ch));
+	m->data_off += SN_TURN_CHANNEL_HLEN;
+	m->data_len = (uint16_t)(DP_F4_L3 + tot);
+	m->pkt_len = m->data_len;
+	m->ol_flags = 0;
+	dc->pkts++;
+	dc->bytes += len;
+	dc->last_seen_tsc = now;
+	DP_CNT_EV(&w->c, TURN_C2P_PKTS)++;
+	DP_CNT_EV(&w->c, TURN_C2P_BYTES) += len;
+	dp_worker_tx(w, eg, m);
+	return true;
+}
+
+/*
+ * Peer -> client on live hot entry e of a (the peer's channel): the
+ * datagram's payload becomes ChannelData.  Same contract as c2p_fast4().
+ */
+static __rte_always_inline bool
+p2c_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
+	struct sn_alloc *a, const struct dp_turn_hot_chan *e, uint64_t now)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	unsigned len = pi->payload_len, eg = dp.addr_port[a->server_addr_idx];
+	unsigned tot = DP_F4_IPUDP + SN_TURN_CHANNEL_HLEN + len;
+	struct sn_alloc_dir *dd = &a->dir[SN_DIR_P2C];
+	const uint8_t *src = dp.addr_bytes[a->server_addr_idx];
+	uint32_t ch, ip_const, vt, ucs;
+	uint64_t macw;
+	uint8_t *b;
+
+	if (a->client_family != SN_FAM_IPV4 || pi->l4_off != DP_F4_L4 ||
+		pi->frame_len != DP_F4_PL + len || e->nh == DP_NH_NONE ||
+		m->data_off < SN_TURN_CHANNEL_HLEN || tot > dp.ports[eg].mtu ||
+		(__atomic_load_n(&dp_turn_hot(a)->e[0].flags, __ATOMIC_RELAXED) & DP_HOT_RATE) ||
+		(__atomic_load_n(&a->flags, __ATOMIC_RELAXED) & SN_ALLOC_STREAM))
+		return false;
+	macw = __atomic_load_n(&dp.nh_mac[a->client_nh], __ATOMIC_RELAXED);
+	ucs = raw16(d + DP_F4_L4 + offsetof(struct rte_udp_hdr, dgram_cksum));
+	if (!(macw & DP_NH_VALID) || ucs == DP_UDP_CSUM_NONE)
+		return false;
+	vt = raw16(d + DP_F4_L3);
+	sn_wr16((uint8_t *)&ch + SN_TURN_CHANNEL_NUM_OFF, e->num);
+	sn_wr16((uint8_t *)&ch + SN_TURN_CHANNEL_LEN_OFF, (uint16_t)len);
+	ip_const = rte_cpu_to_be_16(DP_ORIGIN_TTL << 8 | SN_IPPROTO_UDP) +
+		   dp_sum16(src, DP_V4_WORDS) + dp_sum16(a->client_addr, DP_V4_WORDS);
+	b = d - SN_TURN_CHANNEL_HLEN;
+	fast4_headers(w, b, macw, eg, vt, tot, ip_const, src, a->client_addr, &a->server_port,
+		&a->client_port, dp_csum_chan_add(ucs, e->csum_delta, ch));
+	memcpy(b + DP_F4_PL, &ch, sizeof(ch));
+	m->data_off -= SN_TURN_CHANNEL_HLEN;
+	m->data_len = (uint16_t)(DP_F4_L3 + tot);
+	m->pkt_len = m->data_len;
+	m->ol_flags = 0;
+	dd->pkts++;
+	dd->bytes += len;
+	dd->last_seen_tsc = now;
+	DP_CNT_EV(&w->c, TURN_P2C_PKTS)++;
+	DP_CNT_EV(&w->c, TURN_P2C_BYTES) += len;
+	dp_worker_tx(w, eg, m);
+	return true;
+}
+
 /* xorshift64*: a cheap per-worker source for Data indication transaction ids. */
 static inline uint64_t
 txid_next(struct dp_worker *w)
@@ -596,15 +741,21 @@ dp_turn_p2c(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *p
 		dp_worker_drop(w, m, SN_DROP_BAD_UDP_HEADER);
 		return;
 	}
-	capture_in(d, pi, &in);
-	sum = input_sum(d, pi, 0, pi->payload_len);
 	peer.family = pi->family;
 	peer.addr = pi->src; /* read before the headers are rebuilt */
 	peer.port = rte_cpu_to_be_16(pi->sport);
+	a = &dp.allocs[id];
+	if (likely(pi->family == SN_FAM_IPV4) && likely(alloc_live(a, now_s))) {
+		const struct dp_turn_hot_chan *e = hot_by_peer(a, &peer, now_s);
+
+		if (likely(e != NULL) && likely(p2c_fast4(w, m, pi, a, e, now)))
+			return;
+	}
+	capture_in(d, pi, &in);
+	sum = input_sum(d, pi, 0, pi->payload_len);
 	if (p2c_deliver(w, m, &in, id, &peer, pi->payload_off, pi->payload_len, sum, false, now,
 		    now_s) == P2C_STREAM) {
 		/* sn-control holds a socket on the relayed address: the kernel's */
-		a = &dp.allocs[id];
 		a->dir[SN_DIR_P2C].pkts++;
 		a->dir[SN_DIR_P2C].bytes += pi->payload_len;
 		a->dir[SN_DIR_P2C].last_seen_tsc = now;
@@ -700,7 +851,7 @@ c2p_out(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi, s
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct turn_out o;
 	struct turn_in in;
-	int r = relay_of_family(a, to->family);
+	int r = dp_turn_relay_of_family(a, to->family);
 
 	if (unlikely(r < 0)) { /* control programmed a permission of another family */
 		drop_dir(w, m, dc, SN_DROP_TURN_NO_PERMISSION);
@@ -791,8 +942,8 @@ c2p_find_slow(const struct dp_turn_cand *tc, uint16_t cport, uint16_t sport)
 		cport, tc->server_idx, sport);
 }
 
-/* One TURN client candidate (see dp_turn_run() in dp_turn.h). */
-static inline void
+/* One TURN client candidate, the general path (see dp_turn_run() in dp_turn.h). */
+static __rte_noinline void
 c2p_one(struct dp_worker *w, const struct dp_turn_cand *tc, uint64_t now, uint32_t now_s)
 {
 	struct rte_mbuf *m = tc->m;
@@ -859,6 +1010,37 @@ c2p_one(struct dp_worker *w, const struct dp_turn_cand *tc, uint64_t now, uint32
 	c2p_out(w, m, pi, a, nh, &to, SN_TURN_CHANNEL_HLEN, len, 0, now, now_s);
 }
 
+/*
+ * One TURN client candidate on the fast path: a ChannelData message from
+ * the verified 5-tuple of a live allocation on a live hot channel, sent
+ * by c2p_fast4().  False, with nothing counted or written, for anything
+ * else: c2p_one() then decides.
+ */
+static __rte_always_inline bool
+c2p_fast(struct dp_worker *w, const struct dp_turn_cand *tc, uint64_t now, uint32_t now_s)
+{
+	const struct sn_pkt_info *pi = tc->pi;
+	const uint8_t *d = rte_pktmbuf_mtod(tc->m, const uint8_t *);
+	const uint8_t *pl = d + pi->payload_off;
+	const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(d + pi->l4_off);
+	const struct dp_turn_hot_chan *e;
+	struct sn_alloc *a;
+	unsigned len;
+
+	if (unlikely(tc->data >= dp.max_allocs) || unlikely(pl[0] < SN_DEMUX_CHANNEL_MIN))
+		return false;
+	a = &dp.allocs[tc->data];
+	if (unlikely(!dp_ctab_match(a, pi->family, pi->src, uh->src_port, tc->server_idx,
+			    uh->dst_port)) ||
+		unlikely(!alloc_live(a, now_s)))
+		return false;
+	e = hot_by_num(a, sn_rd16(pl + SN_TURN_CHANNEL_NUM_OFF), now_s);
+	len = sn_rd16(pl + SN_TURN_CHANNEL_LEN_OFF);
+	if (unlikely(e == NULL) || unlikely(SN_TURN_CHANNEL_HLEN + len > pi->payload_len))
+		return false;
+	return c2p_fast4(w, tc->m, pi, a, e, len, now);
+}
+
 void
 dp_turn_lookup(struct dp_stage *st)
 {
@@ -885,6 +1067,7 @@ dp_turn_run(struct dp_worker *w, struct dp_stage *st, uint64_t now, uint32_t now
 	unsigned i;
 
 	for (i = 0; i < st->nt; i++)
-		c2p_one(w, &st->t[i], now, now_s);
+		if (!c2p_fast(w, &st->t[i], now, now_s))
+			c2p_one(w, &st->t[i], now, now_s);
 	st->nt = 0;
 }

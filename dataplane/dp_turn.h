@@ -46,29 +46,43 @@
 /*
  * The spare line 7 of an allocation slot (sn_alloc.pad7_) is the
  * dataplane's own: a copy of what the fast path needs for channel slots 0
- * and 1 (channel and permission in one line), so that a ChannelData
- * message or a peer datagram on one of them touches lines 0 and 7 and its
- * counter line instead of lines 0-3 (at 100k allocations every line is a
- * DRAM miss).  Written by the main lcore only (dp_turn_cmd.c): entry k is
- * published by a release store of num after its other fields, withdrawn
- * (num = 0) whenever channel k or its permission is withdrawn, and written
- * again only when channel slot k is bound anew (after its grace period);
- * lifetimes follow the slot's in place.  A worker takes an entry only for
- * a positive decision (bound, channel and permission live); anything else
- * goes through the slot's own lines, so the copy never decides a drop.
+ * and 1 (channel and permission in one line, plus checksum constants), so
+ * that a ChannelData message or a peer datagram on one of them touches
+ * lines 0 and 7 and its counter line instead of lines 0-3 (at 100k
+ * allocations every line is a DRAM miss).  Written by the main lcore only
+ * (dp_turn_cmd.c): entry k is published by a release store of num after
+ * its other fields, withdrawn (num = 0) whenever channel k or its
+ * permission is withdrawn, and written again only when channel slot k is
+ * bound anew (after its grace period); expiry_s follows the slot's
+ * lifetimes in place.  A worker takes an entry only for a positive
+ * decision (bound, channel and permission live); anything else goes
+ * through the slot's own lines, so the copy never decides a drop.
  * Control neither reads nor writes line 7.
+ *
+ * csum_delta lets a relayed datagram's UDP checksum be derived from the
+ * received one with a handful of additions (RFC 1624): it is the
+ * ones-complement sum of the words that identify the peer side (relayed
+ * address and port, peer address and port) minus those of the client side
+ * (client address and port, server address and port), as loaded from
+ * memory (dp_csum.h).  Client -> peer adds it, peer -> client adds its
+ * complement.  ip4_sum is the constant part of the IPv4 header checksum
+ * client -> peer: TTL/protocol, relayed and peer address.
  */
 #define DP_TURN_HOT_CHANNELS 2
 
+#define DP_HOT_RELAY1 0x01 /* flags: the peer's family is relayed on relay[1] */
+#define DP_HOT_RATE   0x80 /* flags of entry 0 only: the allocation has a rate limit */
+
 struct dp_turn_hot_chan {
-	uint16_t num;	 /* channel number (host order), 0 = no entry */
-	uint16_t port;	 /* the channel's peer port, network order */
-	uint16_t nh;	 /* the permission's next hop (DP_NH_NONE: one of our addresses) */
-	uint8_t family;	 /* the permission's family */
-	uint8_t rate_on; /* entry 0 only: the allocation has a rate limit (line 2) */
-	uint32_t chan_expiry_s;
-	uint32_t perm_expiry_s;
-	uint8_t addr[16]; /* the permission's address */
+	uint16_t num;	     /* channel number (host order), 0 = no entry */
+	uint16_t port;	     /* the channel's peer port, network order */
+	uint16_t nh;	     /* the permission's next hop (DP_NH_NONE: one of our addresses) */
+	uint8_t family;	     /* the permission's family */
+	uint8_t flags;	     /* DP_HOT_* */
+	uint32_t expiry_s;   /* the earlier of the channel's and the permission's */
+	uint16_t csum_delta; /* see above */
+	uint16_t ip4_sum;    /* see above (IPv4 peers) */
+	uint8_t addr[16];    /* the permission's address */
 };
 
 struct dp_turn_hot {
@@ -83,6 +97,19 @@ static inline struct dp_turn_hot *
 dp_turn_hot(struct sn_alloc *a)
 {
 	return (struct dp_turn_hot *)(void *)a->pad7_;
+}
+
+_Static_assert(SN_TURN_MAX_RELAYS == 2, "DP_HOT_RELAY1 names the second relayed address");
+
+/* Index of a's relayed address of family, or -1. */
+static inline int
+dp_turn_relay_of_family(const struct sn_alloc *a, uint8_t family)
+{
+	if (a->relay[0].used && dp.addr_family[a->relay[0].addr_idx] == family)
+		return 0;
+	if (a->relay[1].used && dp.addr_family[a->relay[1].addr_idx] == family)
+		return 1;
+	return -1;
 }
 
 /*

@@ -21,6 +21,7 @@
 #include <rte_malloc.h>
 
 #include "dp_addr.h"
+#include "dp_csum.h"
 #include "dp_ctab.h"
 #include "dp_flow.h"
 #include "dp_mbox.h"
@@ -60,17 +61,6 @@ fam_ok(uint8_t fam)
 	return fam == SN_FAM_IPV4 || fam == SN_FAM_IPV6;
 }
 
-/* Relayed address index of a of family fam, or -1. */
-static int
-relay_of_family(const struct sn_alloc *a, uint8_t fam)
-{
-	unsigned r;
-
-	for (r = 0; r < SN_TURN_MAX_RELAYS; r++)
-		if (a->relay[r].used && dp.addr_family[a->relay[r].addr_idx] == fam)
-			return (int)r;
-	return -1;
-}
 
 static inline uint32_t
 relay_key(const struct sn_alloc_relay *rl)
@@ -179,11 +169,32 @@ alloc_rate(struct sn_alloc *a, const struct sn_cmd_alloc *ca)
 		burst = RTE_MAX(ca->rate_bytes_per_s / DP_TB_BURST_DIV, (uint32_t)DP_TB_MIN_BURST);
 	__atomic_store_n(&a->burst_bytes, burst, __ATOMIC_RELAXED);
 	__atomic_store_n(&a->rate_bytes_per_s, ca->rate_bytes_per_s, __ATOMIC_RELAXED);
-	__atomic_store_n(&dp_turn_hot(a)->e[0].rate_on, (uint8_t)(ca->rate_bytes_per_s != 0),
+	__atomic_store_n(&dp_turn_hot(a)->e[0].flags,
+		(uint8_t)((dp_turn_hot(a)->e[0].flags & ~DP_HOT_RATE) |
+			  (ca->rate_bytes_per_s != 0 ? DP_HOT_RATE : 0)),
 		__ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------ hot line (dp_turn.h) */
+
+/* Words of an address of family (4 or 16 bytes), as loaded from memory. */
+static uint32_t
+addr_sum(uint8_t family, const uint8_t *addr)
+{
+	return dp_sum16(addr, sn_fam_len(family) / 2);
+}
+
+/*
+ * Hot entry c's expiry: the earlier of channel c's and its permission's
+ * lifetime (in place: a worker reads either the old or the new value).
+ */
+static void
+hot_expiry(struct sn_alloc *a, unsigned c)
+{
+	uint32_t ce = a->chan_expiry_s[c], pe = a->perm_expiry_s[a->chan_perm[c]];
+
+	__atomic_store_n(&dp_turn_hot(a)->e[c].expiry_s, RTE_MIN(ce, pe), __ATOMIC_RELAXED);
+}
 
 /* Channel slot c (bound just now to permission p) gets its hot entry. */
 static void
@@ -191,16 +202,32 @@ hot_publish(struct sn_alloc *a, unsigned c)
 {
 	struct dp_turn_hot_chan *h;
 	unsigned p = a->chan_perm[c];
+	uint8_t fam = a->perm_family[p];
+	const struct sn_alloc_relay *rl;
+	uint32_t peer_side, client_side;
+	int r = dp_turn_relay_of_family(a, fam);
 
-	if (c >= DP_TURN_HOT_CHANNELS)
+	if (c >= DP_TURN_HOT_CHANNELS || r < 0)
 		return;
+	rl = &a->relay[r];
 	h = &dp_turn_hot(a)->e[c];
 	h->port = a->chan_port[c];
 	h->nh = a->perm_nh[p];
-	h->family = a->perm_family[p];
+	h->family = fam;
+	/* entry 0's rate bit is live for workers: one store of the byte */
+	__atomic_store_n(&h->flags, (uint8_t)((h->flags & DP_HOT_RATE) | (r == 1 ? DP_HOT_RELAY1 : 0)),
+		__ATOMIC_RELAXED);
 	memcpy(h->addr, a->perm_addr[p], sizeof(h->addr));
-	__atomic_store_n(&h->chan_expiry_s, a->chan_expiry_s[c], __ATOMIC_RELAXED);
-	__atomic_store_n(&h->perm_expiry_s, a->perm_expiry_s[p], __ATOMIC_RELAXED);
+	peer_side = addr_sum(fam, dp.addr_bytes[rl->addr_idx]) + rl->port +
+		    addr_sum(fam, h->addr) + h->port;
+	client_side = addr_sum(a->client_family, a->client_addr) + a->client_port +
+		      addr_sum(a->client_family, dp.addr_bytes[a->server_addr_idx]) +
+		      a->server_port;
+	h->csum_delta = dp_csum_chan_delta(peer_side, client_side);
+	h->ip4_sum = fam != SN_FAM_IPV4 ? 0 :
+		dp_fold(rte_cpu_to_be_16(DP_ORIGIN_TTL << 8 | SN_IPPROTO_UDP) +
+			addr_sum(fam, dp.addr_bytes[rl->addr_idx]) + addr_sum(fam, h->addr));
+	hot_expiry(a, c);
 	__atomic_store_n(&h->num, a->chan_num[c], __ATOMIC_RELEASE);
 }
 
@@ -219,14 +246,12 @@ hot_perm(struct sn_alloc *a, unsigned p, bool withdrawn)
 	unsigned c;
 
 	for (c = 0; c < DP_TURN_HOT_CHANNELS; c++) {
-		struct dp_turn_hot_chan *h = &dp_turn_hot(a)->e[c];
-
-		if (h->num == 0 || a->chan_perm[c] != p)
+		if (dp_turn_hot(a)->e[c].num == 0 || a->chan_perm[c] != p)
 			continue;
 		if (withdrawn)
 			hot_withdraw(a, c);
 		else
-			__atomic_store_n(&h->perm_expiry_s, a->perm_expiry_s[p], __ATOMIC_RELAXED);
+			hot_expiry(a, c);
 	}
 }
 
@@ -408,7 +433,7 @@ cmd_perm_set(const struct sn_cmd *c)
 	if (a->state != SN_SESS_ACTIVE)
 		return -ENOENT;
 	release = fam == SN_FAM_NONE || cp->expiry_s == 0;
-	r = release ? -1 : relay_of_family(a, fam);
+	r = release ? -1 : dp_turn_relay_of_family(a, fam);
 	if (!release && (!fam_ok(fam) || r < 0 || dp_addr_forbidden(fam, cp->peer.bytes)))
 		return -EINVAL; /* RFC 8656 section 9.1: the peer's family is a relayed one */
 	if (tc.perm_pending[c->flow_id] & bit(cp->idx))
@@ -500,8 +525,7 @@ cmd_chan_set(const struct sn_cmd *c)
 			__atomic_store_n(
 				&a->chan_expiry_s[cc->idx], cc->expiry_s, __ATOMIC_RELAXED);
 			if (cc->idx < DP_TURN_HOT_CHANNELS && dp_turn_hot(a)->e[cc->idx].num != 0)
-				__atomic_store_n(&dp_turn_hot(a)->e[cc->idx].chan_expiry_s,
-					cc->expiry_s, __ATOMIC_RELAXED);
+				hot_expiry(a, cc->idx);
 			return 0; /* ChannelBind refresh: in place */
 		}
 		if (dp_mbox_rc_full())

@@ -89,6 +89,7 @@ struct dp_port {
 	uint16_t main_txq; /* the main lcore's tx queue, or DP_NO_QUEUE */
 	uint16_t mtu;
 	struct rte_ether_addr mac;
+	uint64_t eth_src_ip4; /* mac and EtherType IPv4 as stored at Ethernet offset 6 */
 	bool has_gw_mac;
 	struct rte_ether_addr gw_mac;
 	struct sn_abi_addr gw4, gw6; /* family NONE: remotes are on-link */
