@@ -189,10 +189,12 @@ dp_ports_init(void)
 
 	memset(dp.port_of_ethdev, DP_NO_PORT, sizeof(dp.port_of_ethdev));
 	dp.n_ports = dp.cfg.n_ports;
+	dp.min_mtu = UINT16_MAX;
 	for (i = 0; i < dp.n_ports; i++) {
 		ret = port_setup(i);
 		if (ret != 0)
 			return ret;
+		dp.min_mtu = RTE_MIN(dp.min_mtu, dp.ports[i].mtu);
 		dp.ports[i].src4 = first_addr(i, SN_FAM_IPV4);
 		dp.ports[i].src6 = first_addr(i, SN_FAM_IPV6);
 		ret = tap_setup(i);

@@ -431,7 +431,9 @@ turn_build(struct dp_worker *w, struct rte_mbuf *m, const struct turn_in *in,
  * rewritten in place: the input is untagged IPv4 without options (UDP
  * header at DP_F4_L4), has a UDP checksum and no bytes after the datagram
  * (nor padding after a ChannelData message), the allocation has no rate
- * limit and the next hop is resolved.  The output headers are then as long
+ * limit, the next hop is resolved and the output fits the smallest port
+ * MTU (dp.min_mtu: no lookup of the egress port's on the way to the
+ * decision).  The output headers are then as long
  * as the input's, and the 4-byte channel header is dropped (client ->
  * peer) or added (peer -> client) by writing them 4 bytes further in or
  * out; both checksums come from constants of the hot entry (dp_turn.h)
@@ -512,7 +514,7 @@ c2p_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 
 	if (e->family != SN_FAM_IPV4 || pi->family != SN_FAM_IPV4 || pi->l4_off != DP_F4_L4 ||
 		pi->frame_len != DP_F4_PL + SN_TURN_CHANNEL_HLEN + len || e->nh == DP_NH_NONE ||
-		tot > dp.ports[eg].mtu ||
+		tot > dp.min_mtu ||
 		(__atomic_load_n(&dp_turn_hot(a)->e[0].flags, __ATOMIC_RELAXED) & DP_HOT_RATE))
 		return false;
 	macw = __atomic_load_n(&dp.nh_mac[e->nh], __ATOMIC_RELAXED);
@@ -556,7 +558,7 @@ p2c_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 
 	if (a->client_family != SN_FAM_IPV4 || pi->l4_off != DP_F4_L4 ||
 		pi->frame_len != DP_F4_PL + len || e->nh == DP_NH_NONE ||
-		m->data_off < SN_TURN_CHANNEL_HLEN || tot > dp.ports[eg].mtu ||
+		m->data_off < SN_TURN_CHANNEL_HLEN || tot > dp.min_mtu ||
 		(__atomic_load_n(&dp_turn_hot(a)->e[0].flags, __ATOMIC_RELAXED) & DP_HOT_RATE) ||
 		(__atomic_load_n(&a->flags, __ATOMIC_RELAXED) & SN_ALLOC_STREAM))
 		return false;

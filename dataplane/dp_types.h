@@ -208,6 +208,7 @@ struct dp_ctx {
 	uint16_t stun_port; /* host order */
 	uint16_t relay_port_min;		  /* host order */
 	uint16_t relay_port_max;		  /* host order */
+	uint16_t min_mtu; /* the smallest port MTU (a datagram within it fits any port) */
 	uint8_t port_of_ethdev[RTE_MAX_ETHPORTS]; /* ethdev id -> dp port index */
 	uint8_t addr_port[SN_MAX_ADDRS];	  /* addr index -> dp port index */
 	uint8_t addr_family[SN_MAX_ADDRS];

@@ -159,6 +159,30 @@ def counter_names(header):
 def sample(shm_path):
     """Print one JSON snapshot of the dataplane counters, read from the shm ABI."""
     import json
+    print(json.dumps(snapshot(shm_path)))
+
+
+def windows(shm_path, secs):
+    """One line per 1-second window for secs seconds: Mpps out of port "out"
+    and the worker's busy cycles per received packet."""
+    import time
+    def worker(s):
+        return [l for l in s["lcores"] if l["role"] == 2][0]
+    a = snapshot(shm_path)
+    for _ in range(secs):
+        time.sleep(1)
+        b = snapshot(shm_path)
+        dt = (b["now_tsc"] - a["now_tsc"]) / b["tsc_hz"]
+        pk = b["ports"]["out"]["opackets"] - a["ports"]["out"]["opackets"]
+        rx = worker(b)["cnt"]["rx_pkts"] - worker(a)["cnt"]["rx_pkts"]
+        cyc = worker(b)["cycles_busy"] - worker(a)["cycles_busy"]
+        if dt > 0 and rx > 0:
+            print("%.3f %.0f" % (pk / dt / 1e6, cyc / rx))
+        a = b
+
+
+def snapshot(shm_path):
+    """The dataplane counters, read from the shm ABI."""
     import mmap
     import os
     names = counter_names(os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -184,7 +208,7 @@ def sample(shm_path):
         cnt = struct.unpack_from("<%dQ" % len(names), m, base + 64)
         out["lcores"].append({"lcore": lcore, "role": role, "cycles_busy": busy,
                               "cnt": dict(zip(names, cnt))})
-    print(json.dumps(out))
+    return out
 
 
 def main():
@@ -200,6 +224,8 @@ def main():
             print(" ".join(str(ipaddress.IPv4Address(base + j)) for j in range(n)))
     elif cmd == "sample":
         sample(sys.argv[2])
+    elif cmd == "windows":
+        windows(sys.argv[2], int(sys.argv[3]))
     elif cmd == "turnprog":
         write_turnprog(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == "turnpcap":
@@ -207,7 +233,7 @@ def main():
                         sys.argv[6])
     else:
         sys.exit("usage: bench_gen.py csv FILE N | pcap FILE N FLOWS PAYLOAD | addrs N |\n"
-                 "       sample SHM | turnprog FILE N LIFETIME |\n"
+                 "       sample SHM | windows SHM SECS | turnprog FILE N LIFETIME |\n"
                  "       turnpcap FILE N FLOWS APP_BYTES c2p|p2c|mixed")
 
 
