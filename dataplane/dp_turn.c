@@ -725,16 +725,17 @@ p2c_deliver(struct dp_worker *w, struct rte_mbuf *m, const struct turn_in *in, u
 	return P2C_DONE;
 }
 
-void
-dp_turn_p2c(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi, uint32_t data,
+/* dp_turn_p2c() for every datagram the fast path does not take, out of line. */
+static __rte_noinline void
+p2c_general(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi, uint32_t data,
 	uint64_t now, uint32_t now_s)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(d + pi->l4_off);
 	uint32_t id = dp_flow_data_id(data);
+	struct sn_alloc *a = &dp.allocs[id];
 	struct turn_peer peer;
 	struct turn_in in;
-	struct sn_alloc *a;
 	uint32_t sum;
 
 	/* RFC 8200 section 8.1: an IPv6 UDP datagram without checksum is discarded */
@@ -746,13 +747,6 @@ dp_turn_p2c(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *p
 	peer.family = pi->family;
 	peer.addr = pi->src; /* read before the headers are rebuilt */
 	peer.port = rte_cpu_to_be_16(pi->sport);
-	a = &dp.allocs[id];
-	if (likely(pi->family == SN_FAM_IPV4) && likely(alloc_live(a, now_s))) {
-		const struct dp_turn_hot_chan *e = hot_by_peer(a, &peer, now_s);
-
-		if (likely(e != NULL) && likely(p2c_fast4(w, m, pi, a, e, now)))
-			return;
-	}
 	capture_in(d, pi, &in);
 	sum = input_sum(d, pi, 0, pi->payload_len);
 	if (p2c_deliver(w, m, &in, id, &peer, pi->payload_off, pi->payload_len, sum, false, now,
@@ -763,6 +757,26 @@ dp_turn_p2c(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *p
 		a->dir[SN_DIR_P2C].last_seen_tsc = now;
 		dp_punt(w, m, SN_PUNT_TURN_STREAM);
 	}
+}
+
+void
+dp_turn_p2c(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi, uint32_t data,
+	uint64_t now, uint32_t now_s)
+{
+	struct sn_alloc *a = &dp.allocs[dp_flow_data_id(data)];
+	const struct dp_turn_hot_chan *e;
+	struct turn_peer peer;
+
+	if (likely(pi->family == SN_FAM_IPV4) && likely(m->nb_segs == 1) &&
+		likely(alloc_live(a, now_s))) {
+		peer.family = SN_FAM_IPV4;
+		peer.addr = pi->src;
+		peer.port = rte_cpu_to_be_16(pi->sport);
+		e = hot_by_peer(a, &peer, now_s);
+		if (likely(e != NULL) && likely(p2c_fast4(w, m, pi, a, e, now)))
+			return;
+	}
+	p2c_general(w, m, pi, data, now, now_s);
 }
 
 /* p2c_deliver() for the hairpin path (source: one of our relayed addresses), out of line. */
