@@ -166,8 +166,8 @@ chan_by_peer(const struct sn_alloc *a, unsigned p, uint16_t port_be, uint32_t no
 }
 
 /*
- * The hot entry (dp_turn.h) of a for channel number num when channel and
- * permission are live, else NULL: the slot's own lines decide then.
+ * The live hot entry (dp_turn.h) of a for channel number num: channel,
+ * permission and allocation live.  NULL: the slot's own lines decide.
  */
 static inline const struct dp_turn_hot_chan *
 hot_by_num(struct sn_alloc *a, uint16_t num, uint32_t now_s)
@@ -185,9 +185,9 @@ hot_by_num(struct sn_alloc *a, uint16_t num, uint32_t now_s)
 	return NULL;
 }
 
-/* The same for a peer's (address, port): a live channel bound to it, else NULL. */
+/* The same for an IPv4 peer's (address, port) bound to a channel. */
 static inline const struct dp_turn_hot_chan *
-hot_by_peer(struct sn_alloc *a, const struct turn_peer *peer, uint32_t now_s)
+hot_by_peer4(struct sn_alloc *a, const uint8_t *addr, uint16_t port_be, uint32_t now_s)
 {
 	const struct dp_turn_hot *h = dp_turn_hot(a);
 	unsigned k;
@@ -195,8 +195,8 @@ hot_by_peer(struct sn_alloc *a, const struct turn_peer *peer, uint32_t now_s)
 	for (k = 0; k < DP_TURN_HOT_CHANNELS; k++) {
 		const struct dp_turn_hot_chan *e = &h->e[k];
 
-		if (__atomic_load_n(&e->num, __ATOMIC_ACQUIRE) == 0 || e->port != peer->port ||
-			e->family != peer->family || !dp_addr_eq(peer->family, e->addr, peer->addr))
+		if (__atomic_load_n(&e->num, __ATOMIC_ACQUIRE) == 0 || e->port != port_be ||
+			e->family != SN_FAM_IPV4 || !dp_addr_eq(SN_FAM_IPV4, e->addr4, addr))
 			continue;
 		return __atomic_load_n(&e->expiry_s, __ATOMIC_RELAXED) >= now_s ? e : NULL;
 	}
@@ -215,7 +215,7 @@ rate_ok(struct sn_alloc *a, struct sn_alloc_dir *d, uint32_t bytes, uint64_t now
 	uint64_t elapsed, tokens;
 
 	/* the hot line's copy first: no rate limit, no read of line 2 */
-	if (likely(!(__atomic_load_n(&dp_turn_hot(a)->e[0].flags, __ATOMIC_RELAXED) & DP_HOT_RATE)))
+	if (likely(!(__atomic_load_n(&dp_turn_hot(a)->flags, __ATOMIC_RELAXED) & DP_HOT_RATE)))
 		return true;
 	rate = __atomic_load_n(&a->rate_bytes_per_s, __ATOMIC_RELAXED);
 	if (rate == 0)
@@ -505,17 +505,15 @@ c2p_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 	struct sn_alloc *a, const struct dp_turn_hot_chan *e, unsigned len, uint64_t now)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-	const struct sn_alloc_relay *rl =
-		&a->relay[__atomic_load_n(&e->flags, __ATOMIC_RELAXED) & DP_HOT_RELAY1];
-	unsigned eg = dp.addr_port[rl->addr_idx], tot = DP_F4_IPUDP + len;
+	unsigned eg = dp.addr_port[e->relay_addr_idx], tot = DP_F4_IPUDP + len;
 	struct sn_alloc_dir *dc = &a->dir[SN_DIR_C2P];
 	uint32_t vt, ucs, ch;
 	uint64_t macw;
 
-	if (e->family != SN_FAM_IPV4 || pi->family != SN_FAM_IPV4 || pi->l4_off != DP_F4_L4 ||
+	if (e->family != SN_FAM_IPV4 || pi->l4_off != DP_F4_L4 ||
 		pi->frame_len != DP_F4_PL + SN_TURN_CHANNEL_HLEN + len || e->nh == DP_NH_NONE ||
 		tot > dp.min_mtu ||
-		(__atomic_load_n(&dp_turn_hot(a)->e[0].flags, __ATOMIC_RELAXED) & DP_HOT_RATE))
+		(__atomic_load_n(&dp_turn_hot(a)->flags, __ATOMIC_RELAXED) & DP_HOT_RATE))
 		return false;
 	macw = __atomic_load_n(&dp.nh_mac[e->nh], __ATOMIC_RELAXED);
 	ucs = raw16(d + DP_F4_L4 + offsetof(struct rte_udp_hdr, dgram_cksum));
@@ -524,7 +522,7 @@ c2p_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 	vt = raw16(d + DP_F4_L3);
 	memcpy(&ch, d + DP_F4_PL, sizeof(ch));
 	fast4_headers(w, d + SN_TURN_CHANNEL_HLEN, macw, eg, vt, tot, e->ip4_sum,
-		dp.addr_bytes[rl->addr_idx], e->addr, &rl->port, &e->port,
+		dp.addr_bytes[e->relay_addr_idx], e->addr4, &e->relay_port, &e->port,
 		dp_csum_chan_strip(ucs, e->csum_delta, ch));
 	m->data_off += SN_TURN_CHANNEL_HLEN;
 	m->data_len = (uint16_t)(DP_F4_L3 + tot);
@@ -547,33 +545,32 @@ static __rte_always_inline bool
 p2c_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 	struct sn_alloc *a, const struct dp_turn_hot_chan *e, uint64_t now)
 {
+	const struct dp_turn_hot *h = dp_turn_hot(a);
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-	unsigned len = pi->payload_len, eg = dp.addr_port[a->server_addr_idx];
+	unsigned len = pi->payload_len, eg = dp.addr_port[h->server_addr_idx];
 	unsigned tot = DP_F4_IPUDP + SN_TURN_CHANNEL_HLEN + len;
 	struct sn_alloc_dir *dd = &a->dir[SN_DIR_P2C];
-	const uint8_t *src = dp.addr_bytes[a->server_addr_idx];
+	const uint8_t *src = dp.addr_bytes[h->server_addr_idx];
 	uint32_t ch, ip_const, vt, ucs;
 	uint64_t macw;
 	uint8_t *b;
 
-	if (a->client_family != SN_FAM_IPV4 || pi->l4_off != DP_F4_L4 ||
+	if (h->client_family != SN_FAM_IPV4 || pi->l4_off != DP_F4_L4 ||
 		pi->frame_len != DP_F4_PL + len || e->nh == DP_NH_NONE ||
 		m->data_off < SN_TURN_CHANNEL_HLEN || tot > dp.min_mtu ||
-		(__atomic_load_n(&dp_turn_hot(a)->e[0].flags, __ATOMIC_RELAXED) & DP_HOT_RATE) ||
-		(__atomic_load_n(&a->flags, __ATOMIC_RELAXED) & SN_ALLOC_STREAM))
+		(__atomic_load_n(&h->flags, __ATOMIC_RELAXED) & (DP_HOT_RATE | DP_HOT_STREAM)))
 		return false;
-	macw = __atomic_load_n(&dp.nh_mac[a->client_nh], __ATOMIC_RELAXED);
+	macw = __atomic_load_n(&dp.nh_mac[h->client_nh], __ATOMIC_RELAXED);
 	ucs = raw16(d + DP_F4_L4 + offsetof(struct rte_udp_hdr, dgram_cksum));
 	if (!(macw & DP_NH_VALID) || ucs == DP_UDP_CSUM_NONE)
 		return false;
 	vt = raw16(d + DP_F4_L3);
-	sn_wr16((uint8_t *)&ch + SN_TURN_CHANNEL_NUM_OFF, e->num);
-	sn_wr16((uint8_t *)&ch + SN_TURN_CHANNEL_LEN_OFF, (uint16_t)len);
+	ch = rte_cpu_to_be_16(e->num) | (uint32_t)rte_cpu_to_be_16((uint16_t)len) << 16;
 	ip_const = rte_cpu_to_be_16(DP_ORIGIN_TTL << 8 | SN_IPPROTO_UDP) +
-		   dp_sum16(src, DP_V4_WORDS) + dp_sum16(a->client_addr, DP_V4_WORDS);
+		   dp_sum16(src, DP_V4_WORDS) + dp_sum16(h->client_addr4, DP_V4_WORDS);
 	b = d - SN_TURN_CHANNEL_HLEN;
-	fast4_headers(w, b, macw, eg, vt, tot, ip_const, src, a->client_addr, &a->server_port,
-		&a->client_port, dp_csum_chan_add(ucs, e->csum_delta, ch));
+	fast4_headers(w, b, macw, eg, vt, tot, ip_const, src, h->client_addr4, &h->server_port,
+		&h->client_port, dp_csum_chan_add(ucs, e->csum_delta, ch));
 	memcpy(b + DP_F4_PL, &ch, sizeof(ch));
 	m->data_off -= SN_TURN_CHANNEL_HLEN;
 	m->data_len = (uint16_t)(DP_F4_L3 + tot);
@@ -646,7 +643,6 @@ p2c_deliver(struct dp_worker *w, struct rte_mbuf *m, const struct turn_in *in, u
 {
 	struct sn_alloc *a = &dp.allocs[id];
 	struct sn_alloc_dir *dd = &a->dir[SN_DIR_P2C];
-	const struct dp_turn_hot_chan *e;
 	uint8_t framing[DP_TURN_FRAMING_MAX];
 	struct turn_out o;
 	uint16_t num = 0, perm_nh;
@@ -656,21 +652,15 @@ p2c_deliver(struct dp_worker *w, struct rte_mbuf *m, const struct turn_in *in, u
 		drop_dir(w, m, dd, SN_DROP_TURN_EXPIRED);
 		return P2C_DONE;
 	}
-	e = hot_by_peer(a, peer, now_s);
-	if (likely(e != NULL)) { /* a live channel in the hot line: its permission too */
-		num = e->num;
-		perm_nh = e->nh;
-	} else {
-		p = perm_find(a, peer->family, peer->addr, now_s);
-		if (unlikely(p < 0)) {
-			drop_dir(w, m, dd, SN_DROP_TURN_NO_PERMISSION);
-			return P2C_DONE;
-		}
-		perm_nh = a->perm_nh[p];
-		c = chan_by_peer(a, (unsigned)p, peer->port, now_s);
-		if (c >= 0)
-			num = a->chan_num[c];
+	p = perm_find(a, peer->family, peer->addr, now_s);
+	if (unlikely(p < 0)) {
+		drop_dir(w, m, dd, SN_DROP_TURN_NO_PERMISSION);
+		return P2C_DONE;
 	}
+	perm_nh = a->perm_nh[p];
+	c = chan_by_peer(a, (unsigned)p, peer->port, now_s);
+	if (c >= 0)
+		num = a->chan_num[c];
 	/* a permission for one of our addresses is for hairpinned data only:
 	 * from the wire, that source is spoofed */
 	if (unlikely(!hairpin && perm_nh == DP_NH_NONE)) {
@@ -765,14 +755,9 @@ dp_turn_p2c(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *p
 {
 	struct sn_alloc *a = &dp.allocs[dp_flow_data_id(data)];
 	const struct dp_turn_hot_chan *e;
-	struct turn_peer peer;
 
-	if (likely(pi->family == SN_FAM_IPV4) && likely(m->nb_segs == 1) &&
-		likely(alloc_live(a, now_s))) {
-		peer.family = SN_FAM_IPV4;
-		peer.addr = pi->src;
-		peer.port = rte_cpu_to_be_16(pi->sport);
-		e = hot_by_peer(a, &peer, now_s);
+	if (likely(pi->family == SN_FAM_IPV4) && likely(m->nb_segs == 1)) {
+		e = hot_by_peer4(a, pi->src, rte_cpu_to_be_16(pi->sport), now_s);
 		if (likely(e != NULL) && likely(p2c_fast4(w, m, pi, a, e, now)))
 			return;
 	}
@@ -968,7 +953,6 @@ c2p_one(struct dp_worker *w, const struct dp_turn_cand *tc, uint64_t now, uint32
 	const uint8_t *pl = d + pi->payload_off;
 	const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(d + pi->l4_off);
 	uint16_t cport = uh->src_port, sport = uh->dst_port, num, len, nh;
-	const struct dp_turn_hot_chan *e;
 	uint32_t id = tc->data;
 	struct sn_alloc_dir *dc;
 	struct sn_alloc *a;
@@ -996,28 +980,20 @@ c2p_one(struct dp_worker *w, const struct dp_turn_cand *tc, uint64_t now, uint32
 	/* ChannelData, RFC 8656 section 12.5 */
 	dc = &a->dir[SN_DIR_C2P];
 	num = sn_rd16(pl + SN_TURN_CHANNEL_NUM_OFF);
-	e = hot_by_num(a, num, now_s);
-	if (likely(e != NULL)) { /* live channel and permission in the hot line */
-		to.family = e->family;
-		to.addr = e->addr;
-		to.port = e->port;
-		nh = e->nh;
-	} else {
-		c = chan_by_num(a, num, now_s);
-		if (unlikely(c < 0)) {
-			drop_dir(w, m, dc, SN_DROP_TURN_UNKNOWN_CHANNEL);
-			return;
-		}
-		p = a->chan_perm[c];
-		if (unlikely(p >= SN_TURN_MAX_PERMS || !perm_live(a, (unsigned)p, now_s, &pfam))) {
-			drop_dir(w, m, dc, SN_DROP_TURN_NO_PERMISSION);
-			return;
-		}
-		to.family = pfam;
-		to.addr = a->perm_addr[p];
-		to.port = a->chan_port[c];
-		nh = a->perm_nh[p];
+	c = chan_by_num(a, num, now_s);
+	if (unlikely(c < 0)) {
+		drop_dir(w, m, dc, SN_DROP_TURN_UNKNOWN_CHANNEL);
+		return;
 	}
+	p = a->chan_perm[c];
+	if (unlikely(p >= SN_TURN_MAX_PERMS || !perm_live(a, (unsigned)p, now_s, &pfam))) {
+		drop_dir(w, m, dc, SN_DROP_TURN_NO_PERMISSION);
+		return;
+	}
+	to.family = pfam;
+	to.addr = a->perm_addr[p];
+	to.port = a->chan_port[c];
+	nh = a->perm_nh[p];
 	len = sn_rd16(pl + SN_TURN_CHANNEL_LEN_OFF);
 	if (unlikely(SN_TURN_CHANNEL_HLEN + len > pi->payload_len)) {
 		drop_dir(w, m, dc, SN_DROP_TURN_MALFORMED);
@@ -1040,15 +1016,20 @@ c2p_fast(struct dp_worker *w, const struct dp_turn_cand *tc, uint64_t now, uint3
 	const uint8_t *pl = d + pi->payload_off;
 	const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(d + pi->l4_off);
 	const struct dp_turn_hot_chan *e;
+	const struct dp_turn_hot *h;
 	struct sn_alloc *a;
 	unsigned len;
 
-	if (unlikely(tc->data >= dp.max_allocs) || unlikely(pl[0] < SN_DEMUX_CHANNEL_MIN))
+	if (unlikely(tc->data >= dp.max_allocs) || unlikely(pl[0] < SN_DEMUX_CHANNEL_MIN) ||
+		unlikely(pi->family != SN_FAM_IPV4))
 		return false;
 	a = &dp.allocs[tc->data];
-	if (unlikely(!dp_ctab_match(a, pi->family, pi->src, uh->src_port, tc->server_idx,
-			    uh->dst_port)) ||
-		unlikely(!alloc_live(a, now_s)))
+	h = dp_turn_hot(a);
+	/* the 5-tuple, against the hot line's copy of the client (dp_ctab_match()) */
+	if (unlikely(h->client_family != SN_FAM_IPV4 || h->client_port != uh->src_port ||
+		     h->server_port != uh->dst_port || h->server_addr_idx != tc->server_idx ||
+		     !dp_addr_eq(SN_FAM_IPV4, h->client_addr4, pi->src) ||
+		     (__atomic_load_n(&h->flags, __ATOMIC_RELAXED) & DP_HOT_STREAM)))
 		return false;
 	e = hot_by_num(a, sn_rd16(pl + SN_TURN_CHANNEL_NUM_OFF), now_s);
 	len = sn_rd16(pl + SN_TURN_CHANNEL_LEN_OFF);
@@ -1070,7 +1051,6 @@ dp_turn_lookup(struct dp_stage *st)
 		if (likely(c->data != DP_FLOW_MISS)) {
 			const struct sn_alloc *a = &dp.allocs[c->data];
 
-			rte_prefetch0(a);
 			rte_prefetch0(a->pad7_);		       /* struct dp_turn_hot */
 			__builtin_prefetch(&a->dir[SN_DIR_C2P], 1, 3); /* rte_prefetch0_write() */
 		}

@@ -45,19 +45,26 @@
 
 /*
  * The spare line 7 of an allocation slot (sn_alloc.pad7_) is the
- * dataplane's own: a copy of what the fast path needs for channel slots 0
- * and 1 (channel and permission in one line, plus checksum constants), so
- * that a ChannelData message or a peer datagram on one of them touches
- * lines 0 and 7 and its counter line instead of lines 0-3 (at 100k
- * allocations every line is a DRAM miss).  Written by the main lcore only
- * (dp_turn_cmd.c): entry k is published by a release store of num after
- * its other fields, withdrawn (num = 0) whenever channel k or its
- * permission is withdrawn, and written again only when channel slot k is
- * bound anew (after its grace period); expiry_s follows the slot's
- * lifetimes in place.  A worker takes an entry only for a positive
- * decision (bound, channel and permission live); anything else goes
- * through the slot's own lines, so the copy never decides a drop.
- * Control neither reads nor writes line 7.
+ * dataplane's own: everything the IPv4 ChannelData fast path reads, for
+ * channel slots 0 and 1 and the allocation's IPv4 client, so that a
+ * ChannelData message or a peer datagram on one of them touches line 7
+ * and its counter line only, not lines 0-4 (at 10k-100k allocations each
+ * line is a cache miss).  Control neither reads nor writes line 7.
+ *
+ * Written by the main lcore only (dp_turn_cmd.c):
+ * - the client part at install, before the slot's keys are inserted
+ *   (a worker gets the id from a table entry, acquire), never changed
+ *   while the slot is ACTIVE except flags' DP_HOT_RATE (in place);
+ * - entry k is published by a release store of num after its other
+ *   fields, withdrawn (num = 0) whenever channel k or its permission is
+ *   withdrawn or the allocation is unpublished, and written again only
+ *   when channel slot k is bound anew (after its grace period); expiry_s,
+ *   the earliest of the channel's, the permission's and the allocation's
+ *   lifetimes, follows them in place.
+ * So a live entry stands for a bound, live channel with a live permission
+ * of an ACTIVE, live allocation.  A worker takes an entry only for that
+ * positive decision; anything else goes through the slot's own lines
+ * (the general path), so the copy never decides a drop.
  *
  * csum_delta lets a relayed datagram's UDP checksum be derived from the
  * received one with a handful of additions (RFC 1624): it is the
@@ -70,24 +77,37 @@
  */
 #define DP_TURN_HOT_CHANNELS 2
 
-#define DP_HOT_RELAY1 0x01 /* flags: the peer's family is relayed on relay[1] */
-#define DP_HOT_RATE   0x80 /* flags of entry 0 only: the allocation has a rate limit */
+#define DP_HOT_RATE   0x01 /* flags: the allocation has a rate limit (line 2) */
+#define DP_HOT_STREAM 0x02 /* flags: a TCP/TLS client (SN_ALLOC_STREAM) */
 
 struct dp_turn_hot_chan {
 	uint16_t num;	     /* channel number (host order), 0 = no entry */
 	uint16_t port;	     /* the channel's peer port, network order */
 	uint16_t nh;	     /* the permission's next hop (DP_NH_NONE: one of our addresses) */
 	uint8_t family;	     /* the permission's family */
-	uint8_t flags;	     /* DP_HOT_* */
-	uint32_t expiry_s;   /* the earlier of the channel's and the permission's */
+	uint8_t perm;	     /* the permission's slot */
+	uint32_t expiry_s;   /* see above */
 	uint16_t csum_delta; /* see above */
 	uint16_t ip4_sum;    /* see above (IPv4 peers) */
-	uint8_t addr[16];    /* the permission's address */
+	uint8_t addr4[4];    /* the peer's IPv4 address (IPv6: perm_addr[perm]) */
+	uint16_t relay_port; /* the relayed address of the peer's family: port (network order) */
+	uint8_t relay_addr_idx; /* ... and appliance address index */
+	uint8_t pad_;
 };
 
 struct dp_turn_hot {
 	struct dp_turn_hot_chan e[DP_TURN_HOT_CHANNELS];
+	/* the allocation's client (IPv4 clients; client_family tells) */
+	uint8_t client_addr4[4];
+	uint16_t client_port; /* network order */
+	uint16_t server_port; /* network order */
+	uint16_t client_nh;
+	uint8_t client_family;
+	uint8_t server_addr_idx;
+	uint8_t flags; /* DP_HOT_* */
+	uint8_t pad_[3];
 };
+_Static_assert(sizeof(struct dp_turn_hot_chan) == 24, "hot entry size");
 _Static_assert(sizeof(struct dp_turn_hot) == SN_CACHE_LINE, "hot line size");
 _Static_assert(sizeof(((struct sn_alloc *)0)->pad7_) == sizeof(struct dp_turn_hot),
 	"hot line = spare line 7");
@@ -98,8 +118,6 @@ dp_turn_hot(struct sn_alloc *a)
 {
 	return (struct dp_turn_hot *)(void *)a->pad7_;
 }
-
-_Static_assert(SN_TURN_MAX_RELAYS == 2, "DP_HOT_RELAY1 names the second relayed address");
 
 /* Index of a's relayed address of family, or -1. */
 static inline int
@@ -127,15 +145,14 @@ dp_turn_client_candidate(const uint8_t *p, unsigned len)
 
 /*
  * Stage 2 for relay-table hits tagged DP_FLOW_DATA_TURN (peer -> client):
- * prefetch the allocation lines the peer path reads when the peer has a
- * channel in the hot line (0, 7) and its counter line.
+ * prefetch the allocation lines the fast path reads, the hot line 7 and
+ * the counter line.
  */
 static inline void
 dp_turn_prefetch_p2c(uint32_t data)
 {
 	const struct sn_alloc *a = &dp.allocs[dp_flow_data_id(data)];
 
-	rte_prefetch0(a);
 	rte_prefetch0(a->pad7_);		       /* struct dp_turn_hot */
 	__builtin_prefetch(&a->dir[SN_DIR_P2C], 1, 3); /* rte_prefetch0_write() */
 }

@@ -169,8 +169,8 @@ alloc_rate(struct sn_alloc *a, const struct sn_cmd_alloc *ca)
 		burst = RTE_MAX(ca->rate_bytes_per_s / DP_TB_BURST_DIV, (uint32_t)DP_TB_MIN_BURST);
 	__atomic_store_n(&a->burst_bytes, burst, __ATOMIC_RELAXED);
 	__atomic_store_n(&a->rate_bytes_per_s, ca->rate_bytes_per_s, __ATOMIC_RELAXED);
-	__atomic_store_n(&dp_turn_hot(a)->e[0].flags,
-		(uint8_t)((dp_turn_hot(a)->e[0].flags & ~DP_HOT_RATE) |
+	__atomic_store_n(&dp_turn_hot(a)->flags,
+		(uint8_t)((dp_turn_hot(a)->flags & ~DP_HOT_RATE) |
 			  (ca->rate_bytes_per_s != 0 ? DP_HOT_RATE : 0)),
 		__ATOMIC_RELAXED);
 }
@@ -185,18 +185,20 @@ addr_sum(uint8_t family, const uint8_t *addr)
 }
 
 /*
- * Hot entry c's expiry: the earlier of channel c's and its permission's
- * lifetime (in place: a worker reads either the old or the new value).
+ * Hot entry c's expiry: the earliest of channel c's, its permission's and
+ * the allocation's lifetime (in place: a worker reads either the old or
+ * the new value).
  */
 static void
 hot_expiry(struct sn_alloc *a, unsigned c)
 {
 	uint32_t ce = a->chan_expiry_s[c], pe = a->perm_expiry_s[a->chan_perm[c]];
 
-	__atomic_store_n(&dp_turn_hot(a)->e[c].expiry_s, RTE_MIN(ce, pe), __ATOMIC_RELAXED);
+	__atomic_store_n(&dp_turn_hot(a)->e[c].expiry_s, RTE_MIN(RTE_MIN(ce, pe), a->expiry_s),
+		__ATOMIC_RELAXED);
 }
 
-/* Channel slot c (bound just now to permission p) gets its hot entry. */
+/* Channel slot c (bound just now) gets its hot entry. */
 static void
 hot_publish(struct sn_alloc *a, unsigned c)
 {
@@ -214,21 +216,37 @@ hot_publish(struct sn_alloc *a, unsigned c)
 	h->port = a->chan_port[c];
 	h->nh = a->perm_nh[p];
 	h->family = fam;
-	/* entry 0's rate bit is live for workers: one store of the byte */
-	__atomic_store_n(&h->flags, (uint8_t)((h->flags & DP_HOT_RATE) | (r == 1 ? DP_HOT_RELAY1 : 0)),
-		__ATOMIC_RELAXED);
-	memcpy(h->addr, a->perm_addr[p], sizeof(h->addr));
+	h->perm = (uint8_t)p;
+	memcpy(h->addr4, a->perm_addr[p], sizeof(h->addr4));
+	h->relay_port = rl->port;
+	h->relay_addr_idx = rl->addr_idx;
 	peer_side = addr_sum(fam, dp.addr_bytes[rl->addr_idx]) + rl->port +
-		    addr_sum(fam, h->addr) + h->port;
+		    addr_sum(fam, a->perm_addr[p]) + h->port;
 	client_side = addr_sum(a->client_family, a->client_addr) + a->client_port +
 		      addr_sum(a->client_family, dp.addr_bytes[a->server_addr_idx]) +
 		      a->server_port;
 	h->csum_delta = dp_csum_chan_delta(peer_side, client_side);
 	h->ip4_sum = fam != SN_FAM_IPV4 ? 0 :
 		dp_fold(rte_cpu_to_be_16(DP_ORIGIN_TTL << 8 | SN_IPPROTO_UDP) +
-			addr_sum(fam, dp.addr_bytes[rl->addr_idx]) + addr_sum(fam, h->addr));
+			addr_sum(fam, dp.addr_bytes[rl->addr_idx]) + addr_sum(fam, a->perm_addr[p]));
 	hot_expiry(a, c);
 	__atomic_store_n(&h->num, a->chan_num[c], __ATOMIC_RELEASE);
+}
+
+/* The client part of the hot line (alloc_install(), before the keys are inserted). */
+static void
+hot_client(struct sn_alloc *a)
+{
+	struct dp_turn_hot *h = dp_turn_hot(a);
+
+	memcpy(h->client_addr4, a->client_addr, sizeof(h->client_addr4));
+	h->client_port = a->client_port;
+	h->server_port = a->server_port;
+	h->client_nh = a->client_nh;
+	h->client_family = a->client_family;
+	h->server_addr_idx = a->server_addr_idx;
+	if (a->flags & SN_ALLOC_STREAM)
+		h->flags |= DP_HOT_STREAM;
 }
 
 /* Withdraw hot entry c (channel c withdrawn, or its permission). */
@@ -285,6 +303,8 @@ alloc_unpublish(uint32_t id)
 				dp.flows, relay_key(&a->relay[r]), dp_flow_data_turn(id, r));
 	if (!(a->flags & SN_ALLOC_STREAM))
 		dp_flow_delete_entry(dp.ctab, client_key(a), id);
+	for (r = 0; r < DP_TURN_HOT_CHANNELS; r++)
+		hot_withdraw(a, r);
 	__atomic_store_n(&a->state, SN_SESS_DELETING, __ATOMIC_RELEASE);
 	dp_mbox_rc_defer(DP_RC_ALLOC, id, 0);
 	dp.shm.hdr->allocs_active--;
@@ -333,6 +353,7 @@ alloc_install(const struct sn_cmd *c, uint64_t now)
 			return ret;
 		}
 	}
+	hot_client(a);
 	__atomic_store_n(&a->state, SN_SESS_ACTIVE, __ATOMIC_RELEASE);
 	dp.shm.hdr->allocs_active++;
 
@@ -372,9 +393,14 @@ cmd_alloc_set(const struct sn_cmd *c, uint64_t now)
 		return DP_MBOX_WAIT;
 	if (a->state == SN_SESS_ACTIVE) {
 		if (alloc_same(a, &c->u.alloc)) { /* Refresh: in place */
+			unsigned k;
+
 			__atomic_store_n(&a->expiry_s, c->u.alloc.expiry_s, __ATOMIC_RELAXED);
 			__atomic_store_n(&a->flags, c->u.alloc.flags, __ATOMIC_RELAXED);
 			alloc_rate(a, &c->u.alloc);
+			for (k = 0; k < DP_TURN_HOT_CHANNELS; k++)
+				if (dp_turn_hot(a)->e[k].num != 0)
+					hot_expiry(a, k);
 			return 0;
 		}
 		if (dp_mbox_rc_full())
