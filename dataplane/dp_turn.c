@@ -444,6 +444,9 @@ turn_build(struct dp_worker *w, struct rte_mbuf *m, const struct turn_in *in,
 #define DP_F4_L4 (DP_F4_L3 + sizeof(struct rte_ipv4_hdr))
 #define DP_F4_PL (DP_F4_L4 + sizeof(struct rte_udp_hdr))
 #define DP_F4_IPUDP (sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
+_Static_assert(SN_EV_TURN_C2P_BYTES == SN_EV_TURN_C2P_PKTS + 1 &&
+		       SN_EV_TURN_P2C_BYTES == SN_EV_TURN_P2C_PKTS + 1,
+	"a direction's bytes event follows its packets event");
 
 /* A 16-bit field as loaded (network order), widened: spills stay 32-bit. */
 static __rte_always_inline uint32_t
@@ -495,6 +498,29 @@ fast4_headers(struct dp_worker *w, uint8_t *b, uint64_t macw, unsigned eg, uint3
 }
 
 /*
+ * The fast paths' common tail: m's frame now starts shift bytes further
+ * in (IPv4 total length tot); counted for direction dir of a and the
+ * worker (events ev_pkts, ev_pkts + 1 = bytes), sent on port eg.
+ */
+static __rte_always_inline void
+fast4_send(struct dp_worker *w, struct rte_mbuf *m, int shift, unsigned tot, struct sn_alloc *a,
+	unsigned dir, enum sn_event ev_pkts, unsigned len, unsigned eg, uint64_t now)
+{
+	struct sn_alloc_dir *d = &a->dir[dir];
+
+	m->data_off = (uint16_t)(m->data_off + shift);
+	m->data_len = (uint16_t)(DP_F4_L3 + tot);
+	m->pkt_len = m->data_len;
+	m->ol_flags = 0;
+	d->pkts++;
+	d->bytes += len;
+	d->last_seen_tsc = now;
+	w->c.cnt[SN_CNT_EVENT(ev_pkts)]++;
+	w->c.cnt[SN_CNT_EVENT(ev_pkts + 1)] += len;
+	dp_worker_tx(w, eg, m);
+}
+
+/*
  * Client -> peer on live hot entry e of a: ChannelData with len bytes of
  * application data (length already checked against the datagram).  True
  * when sent; false, with nothing written, when the fast path's conditions
@@ -506,7 +532,6 @@ c2p_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	unsigned eg = dp.addr_port[e->relay_addr_idx], tot = DP_F4_IPUDP + len;
-	struct sn_alloc_dir *dc = &a->dir[SN_DIR_C2P];
 	uint32_t vt, ucs, ch;
 	uint64_t macw;
 
@@ -524,16 +549,8 @@ c2p_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 	fast4_headers(w, d + SN_TURN_CHANNEL_HLEN, macw, eg, vt, tot, e->ip4_sum,
 		dp.addr_bytes[e->relay_addr_idx], e->addr4, &e->relay_port, &e->port,
 		dp_csum_chan_strip(ucs, e->csum_delta, ch));
-	m->data_off += SN_TURN_CHANNEL_HLEN;
-	m->data_len = (uint16_t)(DP_F4_L3 + tot);
-	m->pkt_len = m->data_len;
-	m->ol_flags = 0;
-	dc->pkts++;
-	dc->bytes += len;
-	dc->last_seen_tsc = now;
-	DP_CNT_EV(&w->c, TURN_C2P_PKTS)++;
-	DP_CNT_EV(&w->c, TURN_C2P_BYTES) += len;
-	dp_worker_tx(w, eg, m);
+	fast4_send(w, m, SN_TURN_CHANNEL_HLEN, tot, a, SN_DIR_C2P, SN_EV_TURN_C2P_PKTS, len, eg,
+		now);
 	return true;
 }
 
@@ -549,7 +566,6 @@ p2c_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	unsigned len = pi->payload_len, eg = dp.addr_port[h->server_addr_idx];
 	unsigned tot = DP_F4_IPUDP + SN_TURN_CHANNEL_HLEN + len;
-	struct sn_alloc_dir *dd = &a->dir[SN_DIR_P2C];
 	const uint8_t *src = dp.addr_bytes[h->server_addr_idx];
 	uint32_t ch, ip_const, vt, ucs;
 	uint64_t macw;
@@ -572,16 +588,8 @@ p2c_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 	fast4_headers(w, b, macw, eg, vt, tot, ip_const, src, h->client_addr4, &h->server_port,
 		&h->client_port, dp_csum_chan_add(ucs, e->csum_delta, ch));
 	memcpy(b + DP_F4_PL, &ch, sizeof(ch));
-	m->data_off -= SN_TURN_CHANNEL_HLEN;
-	m->data_len = (uint16_t)(DP_F4_L3 + tot);
-	m->pkt_len = m->data_len;
-	m->ol_flags = 0;
-	dd->pkts++;
-	dd->bytes += len;
-	dd->last_seen_tsc = now;
-	DP_CNT_EV(&w->c, TURN_P2C_PKTS)++;
-	DP_CNT_EV(&w->c, TURN_P2C_BYTES) += len;
-	dp_worker_tx(w, eg, m);
+	fast4_send(w, m, -SN_TURN_CHANNEL_HLEN, tot, a, SN_DIR_P2C, SN_EV_TURN_P2C_PKTS, len, eg,
+		now);
 	return true;
 }
 
