@@ -17,6 +17,12 @@
  * way in still fails its checksum on the way out.  Only an IPv4 input
  * without checksum has its data summed.
  *
+ * The common case, ChannelData between IPv4 ends on a hot channel, takes
+ * a fast path first (c2p_fast(), dp_turn_p2c(): see "IPv4 ChannelData
+ * fast path" below) that reads only the allocation's hot line 7 and
+ * writes its counter line; whatever it does not take goes to the general
+ * path (c2p_one(), p2c_general(), out of line) with nothing changed.
+ *
  * Reads of the allocation slot follow the publication protocol in
  * dp_turn.h (acquire loads of state, perm_family and chan_num pair with
  * the main lcore's release stores).  The counter lines dir[] are written

@@ -160,7 +160,8 @@ dp_turn_prefetch_p2c(uint32_t data)
 /*
  * Stage 2 for the TURN client candidates st->t[0..st->nt): look up the
  * client table (buckets prefetched by stage 1) and prefetch the first
- * candidate allocation's lines.  Same reference rule as dp_relay_lookup().
+ * candidate allocation's hot line and client -> peer counter line.  Same
+ * reference rule as dp_relay_lookup().
  */
 void dp_turn_lookup(struct dp_stage *st);
 
