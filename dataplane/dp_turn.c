@@ -434,17 +434,17 @@ turn_build(struct dp_worker *w, struct rte_mbuf *m, const struct turn_in *in,
 
 /*
  * The common case on both directions, ChannelData between IPv4 ends, is
- * rewritten in place: the input is untagged IPv4 without options (UDP
- * header at DP_F4_L4), has a UDP checksum and no bytes after the datagram
- * (nor padding after a ChannelData message), the allocation has no rate
- * limit, the next hop is resolved and the output fits the smallest port
- * MTU (dp.min_mtu: no lookup of the egress port's on the way to the
- * decision).  The output headers are then as long
- * as the input's, and the 4-byte channel header is dropped (client ->
- * peer) or added (peer -> client) by writing them 4 bytes further in or
- * out; both checksums come from constants of the hot entry (dp_turn.h)
- * and a few words of the input (dp_csum_chan_strip/add()).  Anything else
- * takes the general path (turn_build()), which decides drops.
+ * rewritten in place when the input is untagged IPv4 without options
+ * (UDP header at DP_F4_L4) with a UDP checksum and no bytes after the
+ * datagram (nor padding after a ChannelData message), the allocation has
+ * no rate limit, the next hop is resolved and the output fits the
+ * smallest port MTU (dp.min_mtu: no egress-port lookup on the way to the
+ * decision).  The output headers are then as long as the input's, and
+ * the 4-byte channel header is dropped (client -> peer) or added (peer ->
+ * client) by writing them 4 bytes further in or out; both checksums come
+ * from constants of the hot entry (dp_turn.h) and a few words of the
+ * input (dp_csum_chan_strip/add()).  Anything else takes the general path
+ * (turn_build()), which decides drops.
  */
 #define DP_F4_L3 RTE_ETHER_HDR_LEN
 #define DP_F4_L4 (DP_F4_L3 + sizeof(struct rte_ipv4_hdr))
