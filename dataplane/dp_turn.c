@@ -202,7 +202,7 @@ hot_by_peer4(struct sn_alloc *a, const uint8_t *addr, uint16_t port_be, uint32_t
 		const struct dp_turn_hot_chan *e = &h->e[k];
 
 		if (__atomic_load_n(&e->num, __ATOMIC_ACQUIRE) == 0 || e->port != port_be ||
-			e->family != SN_FAM_IPV4 || !dp_addr_eq(SN_FAM_IPV4, e->addr4, addr))
+			!dp_addr_eq(SN_FAM_IPV4, e->addr4, addr))
 			continue;
 		return __atomic_load_n(&e->expiry_s, __ATOMIC_RELAXED) >= now_s ? e : NULL;
 	}
@@ -541,9 +541,8 @@ c2p_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 	uint32_t vt, ucs, ch;
 	uint64_t macw;
 
-	if (e->family != SN_FAM_IPV4 || pi->l4_off != DP_F4_L4 ||
-		pi->frame_len != DP_F4_PL + SN_TURN_CHANNEL_HLEN + len || e->nh == DP_NH_NONE ||
-		tot > dp.min_mtu ||
+	if (pi->l4_off != DP_F4_L4 || pi->frame_len != DP_F4_PL + SN_TURN_CHANNEL_HLEN + len ||
+		e->nh == DP_NH_NONE || tot > dp.min_mtu ||
 		(__atomic_load_n(&dp_turn_hot(a)->flags, __ATOMIC_RELAXED) & DP_HOT_RATE))
 		return false;
 	macw = __atomic_load_n(&dp.nh_mac[e->nh], __ATOMIC_RELAXED);
@@ -573,7 +572,7 @@ p2c_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 	unsigned len = pi->payload_len, eg = dp.addr_port[h->server_addr_idx];
 	unsigned tot = DP_F4_IPUDP + SN_TURN_CHANNEL_HLEN + len;
 	const uint8_t *src = dp.addr_bytes[h->server_addr_idx];
-	uint32_t ch, ip_const, vt, ucs;
+	uint32_t ch, vt, ucs;
 	uint64_t macw;
 	uint8_t *b;
 
@@ -588,10 +587,8 @@ p2c_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 		return false;
 	vt = raw16(d + DP_F4_L3);
 	ch = rte_cpu_to_be_16(e->num) | (uint32_t)rte_cpu_to_be_16((uint16_t)len) << 16;
-	ip_const = rte_cpu_to_be_16(DP_ORIGIN_TTL << 8 | SN_IPPROTO_UDP) +
-		   dp_sum16(src, DP_V4_WORDS) + dp_sum16(h->client_addr4, DP_V4_WORDS);
 	b = d - SN_TURN_CHANNEL_HLEN;
-	fast4_headers(w, b, macw, eg, vt, tot, ip_const, src, h->client_addr4, &h->server_port,
+	fast4_headers(w, b, macw, eg, vt, tot, h->ip4_sum, src, h->client_addr4, &h->server_port,
 		&h->client_port, dp_csum_chan_add(ucs, e->csum_delta, ch));
 	memcpy(b + DP_F4_PL, &ch, sizeof(ch));
 	fast4_send(w, m, -SN_TURN_CHANNEL_HLEN, tot, a, SN_DIR_P2C, SN_EV_TURN_P2C_PKTS, len, eg,

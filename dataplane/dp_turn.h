@@ -55,8 +55,9 @@
  * - the client part at install, before the slot's keys are inserted
  *   (a worker gets the id from a table entry, acquire), never changed
  *   while the slot is ACTIVE except flags' DP_HOT_RATE (in place);
- * - entry k is published by a release store of num after its other
- *   fields, withdrawn (num = 0) whenever channel k or its permission is
+ * - entry k, for a channel slot k whose peer is IPv4 (an IPv6 channel
+ *   has none: the fast path is IPv4 only), is published by a release
+ *   store of num after its other fields, withdrawn (num = 0) whenever channel k or its permission is
  *   withdrawn or the allocation is unpublished, and written again only
  *   when channel slot k is bound anew (after its grace period); expiry_s,
  *   the earliest of the channel's, the permission's and the allocation's
@@ -84,15 +85,14 @@ struct dp_turn_hot_chan {
 	uint16_t num;	     /* channel number (host order), 0 = no entry */
 	uint16_t port;	     /* the channel's peer port, network order */
 	uint16_t nh;	     /* the permission's next hop (DP_NH_NONE: one of our addresses) */
-	uint8_t family;	     /* the permission's family */
-	uint8_t perm;	     /* the permission's slot */
+	uint16_t pad_;
 	uint32_t expiry_s;   /* see above */
 	uint16_t csum_delta; /* see above */
-	uint16_t ip4_sum;    /* see above (IPv4 peers) */
-	uint8_t addr4[4];    /* the peer's IPv4 address (IPv6: perm_addr[perm]) */
-	uint16_t relay_port; /* the relayed address of the peer's family: port (network order) */
+	uint16_t ip4_sum;    /* see above */
+	uint8_t addr4[4];    /* the peer's IPv4 address */
+	uint16_t relay_port; /* the relayed IPv4 address: port (network order) */
 	uint8_t relay_addr_idx; /* ... and appliance address index */
-	uint8_t pad_;
+	uint8_t pad1_;
 };
 
 struct dp_turn_hot {
@@ -104,8 +104,9 @@ struct dp_turn_hot {
 	uint16_t client_nh;
 	uint8_t client_family;
 	uint8_t server_addr_idx;
-	uint8_t flags; /* DP_HOT_* */
-	uint8_t pad_[3];
+	uint8_t flags;	  /* DP_HOT_* */
+	uint8_t pad_;
+	uint16_t ip4_sum; /* peer -> client IPv4 header constant: TTL/protocol, server, client */
 };
 _Static_assert(sizeof(struct dp_turn_hot_chan) == 24, "hot entry size");
 _Static_assert(sizeof(struct dp_turn_hot) == SN_CACHE_LINE, "hot line size");

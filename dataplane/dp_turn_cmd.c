@@ -198,7 +198,7 @@ hot_expiry(struct sn_alloc *a, unsigned c)
 		__ATOMIC_RELAXED);
 }
 
-/* Channel slot c (bound just now) gets its hot entry. */
+/* Channel slot c (bound just now) gets its hot entry if its peer is IPv4. */
 static void
 hot_publish(struct sn_alloc *a, unsigned c)
 {
@@ -209,14 +209,12 @@ hot_publish(struct sn_alloc *a, unsigned c)
 	uint32_t peer_side, client_side;
 	int r = dp_turn_relay_of_family(a, fam);
 
-	if (c >= DP_TURN_HOT_CHANNELS || r < 0)
+	if (c >= DP_TURN_HOT_CHANNELS || fam != SN_FAM_IPV4 || r < 0)
 		return;
 	rl = &a->relay[r];
 	h = &dp_turn_hot(a)->e[c];
 	h->port = a->chan_port[c];
 	h->nh = a->perm_nh[p];
-	h->family = fam;
-	h->perm = (uint8_t)p;
 	memcpy(h->addr4, a->perm_addr[p], sizeof(h->addr4));
 	h->relay_port = rl->port;
 	h->relay_addr_idx = rl->addr_idx;
@@ -226,9 +224,9 @@ hot_publish(struct sn_alloc *a, unsigned c)
 		      addr_sum(a->client_family, dp.addr_bytes[a->server_addr_idx]) +
 		      a->server_port;
 	h->csum_delta = dp_csum_chan_delta(peer_side, client_side);
-	h->ip4_sum = fam != SN_FAM_IPV4 ? 0 :
-		dp_fold(rte_cpu_to_be_16(DP_ORIGIN_TTL << 8 | SN_IPPROTO_UDP) +
-			addr_sum(fam, dp.addr_bytes[rl->addr_idx]) + addr_sum(fam, a->perm_addr[p]));
+	h->ip4_sum = dp_fold(rte_cpu_to_be_16(DP_ORIGIN_TTL << 8 | SN_IPPROTO_UDP) +
+			     addr_sum(fam, dp.addr_bytes[rl->addr_idx]) +
+			     addr_sum(fam, a->perm_addr[p]));
 	hot_expiry(a, c);
 	__atomic_store_n(&h->num, a->chan_num[c], __ATOMIC_RELEASE);
 }
@@ -245,6 +243,10 @@ hot_client(struct sn_alloc *a)
 	h->client_nh = a->client_nh;
 	h->client_family = a->client_family;
 	h->server_addr_idx = a->server_addr_idx;
+	if (a->client_family == SN_FAM_IPV4)
+		h->ip4_sum = dp_fold(rte_cpu_to_be_16(DP_ORIGIN_TTL << 8 | SN_IPPROTO_UDP) +
+				     addr_sum(SN_FAM_IPV4, dp.addr_bytes[a->server_addr_idx]) +
+				     addr_sum(SN_FAM_IPV4, a->client_addr));
 	if (a->flags & SN_ALLOC_STREAM)
 		h->flags |= DP_HOT_STREAM;
 }

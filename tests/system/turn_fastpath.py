@@ -603,6 +603,20 @@ def main():
              "perm 1 0 %s lifetime=600" % H2_4, "chan 1 0 0x4000 0 6000 lifetime=600"])
     d = payload(77)
     c2p(c1, srv4, p6000, chandata(0x4000, d), d, (APP4, 50001), "A1 reinstalled")
+
+    # the fast path reads only the hot line, whose expiry folds in the
+    # allocation's lifetime: a Refresh that shortens it must stop
+    # ChannelData on a bound IPv4 channel as well
+    program(["alloc 8 client=%s:40008 server=0:%d relay=0:50008 lifetime=600" % (H1_4, TURN_PORT),
+             "perm 8 0 %s lifetime=600" % H2_4, "chan 8 0 0x4000 0 6008 lifetime=600"])
+    c8 = sock("h1", H1_4, 40008)
+    p6008 = sock("h2", H2_4, 6008)
+    d = payload(60)
+    c2p(c8, srv4, p6008, chandata(0x4000, d), d, (APP4, 50008), "A8 ChannelData")
+    expiry("allocation lifetime 2 s on a bound channel",
+           "alloc 8 client=%s:40008 server=0:%d relay=0:50008 lifetime=2" % (H1_4, TURN_PORT),
+           lambda: c8.sendto(chandata(0x4000, payload(50)), dest(*srv4)), p6008,
+           "turn_no_allocation")
     log("PASS")
     return 0
 
