@@ -176,6 +176,8 @@ struct dp_worker {
 	struct rte_ring *exc_ring;   /* main -> worker (ports without a main txq) */
 	uint64_t drain_tsc;	     /* DP_TX_DRAIN_US in TSC cycles */
 	uint64_t last_drain;
+	uint64_t nap_after_tsc;	     /* cfg idle_after_us in TSC cycles; 0: never nap */
+	uint64_t last_rx;	     /* TSC of the last loop that had work */
 	unsigned n_rx;
 	struct {
 		uint16_t port_id;

@@ -7,10 +7,13 @@
  * the RCU quiescent state once per loop, publish counters once per burst.
  * TURN client datagrams (ChannelData, Send indications) take a parallel
  * staged path through the client table (dp_turn.h).
- * No locks, syscalls or allocation.
+ * No locks, syscalls or allocation per packet.  The one syscall is the nap
+ * of an idle worker (adaptive polling, cfg idle_sleep_us): it never
+ * happens while packets arrive.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -34,6 +37,8 @@
 #define DP_RING_NAME_LEN 32
 #define DP_TXID_SEED_MUL 0x9e3779b97f4a7c15ull /* 2^64 / golden ratio */
 #define DP_IP_ID_SHIFT	 7
+#define DP_NAP_SLACK_NS	 5000 /* timer slack while napping (the default is 50 us) */
+#define DP_NAP_QUIET_DIV 8    /* a nap lasts at most this fraction of the silence */
 
 #if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
 #error "dp.nh_mac packs MAC bytes little-endian (dp_neigh.c mac_word)"
@@ -58,6 +63,8 @@ dp_workers_init(void)
 		w->txid_state = (rte_rdtsc() ^ ((uint64_t)(i + 1) * DP_TXID_SEED_MUL)) | 1;
 		w->ip_id = (uint16_t)(rte_rdtsc() >> DP_IP_ID_SHIFT);
 		w->drain_tsc = (dp.tsc_hz + US_PER_S - 1) / US_PER_S * DP_TX_DRAIN_US;
+		w->nap_after_tsc = dp.cfg.dp.idle_sleep_us == 0 ? 0 :
+			(dp.tsc_hz + US_PER_S - 1) / US_PER_S * dp.cfg.dp.idle_after_us;
 		snprintf(name, sizeof(name), "dp_punt_%u", i);
 		w->punt_ring = rte_ring_create(name, DP_PUNT_RING_SIZE, (int)rte_socket_id(),
 			RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -275,6 +282,35 @@ worker_exc_tx(struct dp_worker *w)
 		dp_worker_tx(w, m[i]->hash.usr, m[i]);
 }
 
+/*
+ * Adaptive polling: the worker has had no work for quiet_tsc, more than
+ * nap_after_tsc.  Send what is buffered, publish the counters, go offline
+ * for RCU (the main lcore's grace periods must not wait for a sleeping
+ * reader; the worker holds no table reference here), sleep, come back
+ * online.  The nap is quiet / DP_NAP_QUIET_DIV, at most idle_sleep_us: a
+ * packet waits at most an eighth of the silence before it, and a worker
+ * that has just gone quiet wakes often (short naps cost CPU: a wake-up is
+ * some 20 us of CPU in a VM).  The rx rings keep filling meanwhile; the
+ * next loop drains them.
+ */
+static void
+worker_nap(struct dp_worker *w, uint64_t busy, uint64_t quiet_tsc)
+{
+	uint64_t us = quiet_tsc / DP_NAP_QUIET_DIV * US_PER_S / dp.tsc_hz;
+	unsigned p;
+
+	if (us > dp.cfg.dp.idle_sleep_us)
+		us = dp.cfg.dp.idle_sleep_us;
+
+	for (p = 0; p < dp.n_ports; p++)
+		dp_worker_tx_flush(w, p);
+	DP_CNT_EV(&w->c, IDLE_NAPS)++;
+	dp_stats_publish(w->stats, &w->c, busy);
+	rte_rcu_qsbr_thread_offline(dp.rcu, w->idx);
+	rte_delay_us_sleep((unsigned)us);
+	rte_rcu_qsbr_thread_online(dp.rcu, w->idx);
+}
+
 int
 dp_worker_main(void *arg)
 {
@@ -289,6 +325,9 @@ dp_worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(dp.rcu, w->idx);
 	RTE_LOG(INFO, DP, "worker %u on lcore %u: %u rx queue(s)\n", w->idx, w->lcore_id, w->n_rx);
 	w->last_drain = rte_rdtsc();
+	w->last_rx = w->last_drain;
+	if (w->nap_after_tsc != 0)
+		prctl(PR_SET_TIMERSLACK, DP_NAP_SLACK_NS, 0, 0, 0);
 
 	while (!__atomic_load_n(&dp.quit, __ATOMIC_RELAXED)) {
 		unsigned got = 0;
@@ -300,8 +339,10 @@ dp_worker_main(void *arg)
 			w->last_drain = now;
 			dp_stats_publish(w->stats, &w->c, busy); /* idle lcores too */
 		}
-		if (unlikely(!rte_ring_empty(w->exc_ring)))
+		if (unlikely(!rte_ring_empty(w->exc_ring))) {
 			worker_exc_tx(w);
+			w->last_rx = now;
+		}
 		for (r = 0; r < w->n_rx; r++) {
 			unsigned n = rte_eth_rx_burst(
 				w->rx[r].port_id, w->rx[r].queue, pkts, (uint16_t)burst);
@@ -318,6 +359,9 @@ dp_worker_main(void *arg)
 			t_end = rte_rdtsc();
 			busy += t_end - now;
 			dp_stats_publish(w->stats, &w->c, busy);
+			w->last_rx = now;
+		} else if (w->nap_after_tsc != 0 && now - w->last_rx > w->nap_after_tsc) {
+			worker_nap(w, busy, now - w->last_rx);
 		}
 	}
 

@@ -37,7 +37,7 @@
 #include "sn_counters.h"
 
 #define SN_SHM_MAGIC 0x31584f424d4e53ULL /* "SNMBOX1" little-endian */
-#define SN_ABI_VERSION 2
+#define SN_ABI_VERSION 3
 #define SN_SHM_DEFAULT_PATH "/dev/shm/supernode"
 
 #define SN_HDR_SIZE 65536

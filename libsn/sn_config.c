@@ -46,6 +46,8 @@
 #define DEF_PUNT_RATE_PPS     10000
 #define DEF_PUNT_RATE_STREAM  50000 /* TURN peer data for TCP/TLS clients */
 #define DEF_CMDS_PER_LOOP     256
+#define DEF_IDLE_SLEEP_US     500  /* longest worker nap when idle; 0 = always poll */
+#define DEF_IDLE_AFTER_US     1000 /* without packets before the first nap */
 #define DEF_RING_SLOTS	      65536
 #define DEF_FILE_PREFIX	      "supernode"
 #define DEF_DESC	      1024
@@ -85,6 +87,9 @@
 #define PUNT_RATE_MAX	   10000000
 #define CMDS_PER_LOOP_MIN  1
 #define CMDS_PER_LOOP_MAX  65536
+#define IDLE_SLEEP_MAX_US  10000
+#define IDLE_AFTER_MIN_US  1
+#define IDLE_AFTER_MAX_US  10000000
 #define SLOTS_MIN	   64
 #define SLOTS_MAX	   1048576
 #define DESC_MIN	   64
@@ -194,6 +199,8 @@ enum {
 	K_PUNT_RATE,
 	K_PUNT_RATE_STREAM,
 	K_CMDS_PER_LOOP,
+	K_IDLE_SLEEP,
+	K_IDLE_AFTER,
 	K_CMD_SLOTS,
 	K_CPL_SLOTS,
 	K_SHM_PATH,
@@ -257,6 +264,10 @@ static const struct conf_key conf_keys[K_MAX] = {
 		CFG(dp.punt_rate_stream_pps), PUNT_RATE_MIN, PUNT_RATE_MAX, 0},
 	[K_CMDS_PER_LOOP] = {SECT_DATAPLANE, "cmds_per_loop", T_UINT, CFG(dp.cmds_per_loop),
 		CMDS_PER_LOOP_MIN, CMDS_PER_LOOP_MAX, 0},
+	[K_IDLE_SLEEP] = {SECT_DATAPLANE, "idle_sleep_us", T_UINT, CFG(dp.idle_sleep_us), 0,
+		IDLE_SLEEP_MAX_US, 0},
+	[K_IDLE_AFTER] = {SECT_DATAPLANE, "idle_after_us", T_UINT, CFG(dp.idle_after_us),
+		IDLE_AFTER_MIN_US, IDLE_AFTER_MAX_US, 0},
 	[K_CMD_SLOTS] = {SECT_DATAPLANE, "cmd_slots", T_UINT, CFG(dp.cmd_slots), SLOTS_MIN,
 		SLOTS_MAX, F_POW2},
 	[K_CPL_SLOTS] = {SECT_DATAPLANE, "cpl_slots", T_UINT, CFG(dp.cpl_slots), SLOTS_MIN,
@@ -1297,6 +1308,8 @@ sn_config_defaults(struct sn_config *c)
 	c->dp.punt_rate_pps = DEF_PUNT_RATE_PPS;
 	c->dp.punt_rate_stream_pps = DEF_PUNT_RATE_STREAM;
 	c->dp.cmds_per_loop = DEF_CMDS_PER_LOOP;
+	c->dp.idle_sleep_us = DEF_IDLE_SLEEP_US;
+	c->dp.idle_after_us = DEF_IDLE_AFTER_US;
 	c->dp.cmd_slots = DEF_RING_SLOTS;
 	c->dp.cpl_slots = DEF_RING_SLOTS;
 	snprintf(c->dp.shm_path, sizeof(c->dp.shm_path), "%s", SN_SHM_DEFAULT_PATH);

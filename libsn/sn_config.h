@@ -68,6 +68,8 @@ struct sn_config {
 		unsigned punt_rate_pps;           /* per reason per lcore; default 2000 */
 		unsigned punt_rate_stream_pps;    /* turn_stream punts per lcore; default 50000 */
 		unsigned cmds_per_loop;           /* default 256 */
+		unsigned idle_sleep_us;           /* longest idle nap; default 500, 0 = poll */
+		unsigned idle_after_us;           /* idle time before napping; default 1000 */
 		unsigned cmd_slots, cpl_slots;    /* ring sizes; default 65536 */
 		char shm_path[SN_CONF_STR];       /* default SN_SHM_DEFAULT_PATH */
 		char file_prefix[64];             /* EAL --file-prefix; default "supernode" */

@@ -32,7 +32,8 @@
 	X(PUNT_PKTS, "punt_pkts", "packets handed to the exception port") \
 	X(EXC_TX_PKTS, "exception_tx_pkts", "packets from the exception port sent to ports") \
 	X(LOOPS, "loops", "worker loop iterations") \
-	X(BUSY_LOOPS, "busy_loops", "worker loop iterations that received packets")
+	X(BUSY_LOOPS, "busy_loops", "worker loop iterations that received packets") \
+	X(IDLE_NAPS, "idle_naps", "worker naps while idle (dataplane idle_sleep_us)")
 
 /* Why a packet went to the kernel through the exception port. */
 #define SN_PUNT_REASONS(X) \

@@ -39,6 +39,7 @@
 #define HMAC_SHA1_LEN	20
 #define HMAC_SHA256_LEN 32
 #define HMAC_MAX_LEN	HMAC_SHA256_LEN
+#define HMAC_KEY_CACHE_MAX 64 /* one SHA-1/SHA-256 block: longer keys are hashed first */
 
 /* Number of byte ranges an integrity computation feeds the MAC */
 #define MAC_PARTS 2
@@ -56,36 +57,69 @@ struct mac_part {
 };
 
 /*
- * One keyable HMAC context per digest and thread, made on first use and
- * re-keyed for every message: EVP_MAC_fetch() and a fresh context per
- * message cost more than the MAC itself (provider lookup under a lock),
- * which capped the TURN server's Allocate rate.  Kept for the thread's
- * life (a fixed, tiny amount of memory).
+ * One keyable HMAC context per digest and thread, made on first use:
+ * EVP_MAC_fetch() and a fresh context per message cost more than the MAC
+ * itself (provider lookup under a lock), which capped the TURN server's
+ * Allocate rate.  The context remembers its last key: a message under the
+ * same key (the common case: a request's check and its answer's MAC, the
+ * nonce key for every nonce) reuses the keyed inner/outer digest states
+ * (EVP_MAC_init with a NULL key, RFC 2104 section 4's precomputation)
+ * instead of hashing the key pads again.  Kept for the thread's life (a
+ * fixed, tiny amount of memory, the key wiped at exit by nobody: it is no
+ * more exposed than in libcrypto's own context).
  */
-static EVP_MAC_CTX *
-hmac_ctx(const char *digest)
+struct hmac_slot {
+	EVP_MAC_CTX *ctx;
+	size_t keylen;	    /* of key[]; HMAC_KEY_CACHE_MAX + 1: nothing cached */
+	uint8_t key[HMAC_KEY_CACHE_MAX];
+};
+
+static struct hmac_slot *
+hmac_slot(const char *digest)
 {
-	static _Thread_local EVP_MAC_CTX *ctx_sha1, *ctx_sha256;
-	EVP_MAC_CTX **slot = strcmp(digest, "SHA1") == 0 ? &ctx_sha1 : &ctx_sha256;
+	static _Thread_local struct hmac_slot sha1, sha256;
+	struct hmac_slot *slot = strcmp(digest, "SHA1") == 0 ? &sha1 : &sha256;
 	OSSL_PARAM params[2];
 	EVP_MAC *mac;
 
-	if (*slot != NULL)
-		return *slot;
+	if (slot->ctx != NULL)
+		return slot;
 	mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
 	if (mac == NULL)
 		return NULL;
-	*slot = EVP_MAC_CTX_new(mac);
+	slot->ctx = EVP_MAC_CTX_new(mac);
 	EVP_MAC_free(mac); /* the context holds its own reference */
-	if (*slot == NULL)
+	if (slot->ctx == NULL)
 		return NULL;
+	slot->keylen = HMAC_KEY_CACHE_MAX + 1;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_CTX_set_params(*slot, params) != 1) {
-		EVP_MAC_CTX_free(*slot);
-		*slot = NULL;
+	if (EVP_MAC_CTX_set_params(slot->ctx, params) != 1) {
+		EVP_MAC_CTX_free(slot->ctx);
+		slot->ctx = NULL;
+		return NULL;
 	}
-	return *slot;
+	return slot;
+}
+
+/*
+ * Key slot's context with key: the cached keyed state when key is the
+ * last one used (constant-time comparison), else a fresh keying that is
+ * then remembered (keys longer than HMAC_KEY_CACHE_MAX are not).
+ */
+static int
+hmac_key(struct hmac_slot *slot, const uint8_t *key, size_t keylen)
+{
+	if (slot->keylen == keylen && CRYPTO_memcmp(slot->key, key, keylen) == 0)
+		return EVP_MAC_init(slot->ctx, NULL, 0, NULL) == 1 ? 0 : -EIO;
+	slot->keylen = HMAC_KEY_CACHE_MAX + 1;
+	if (EVP_MAC_init(slot->ctx, key, keylen, NULL) != 1)
+		return -EIO;
+	if (keylen <= HMAC_KEY_CACHE_MAX) {
+		memcpy(slot->key, key, keylen);
+		slot->keylen = keylen;
+	}
+	return 0;
 }
 
 /*
@@ -97,18 +131,18 @@ stun_hmac(const char *digest, const uint8_t *key, size_t keylen, const struct ma
 	unsigned n, uint8_t *out, size_t outlen)
 {
 	static const uint8_t empty_key[1];
-	EVP_MAC_CTX *ctx = hmac_ctx(digest);
+	struct hmac_slot *slot = hmac_slot(digest);
 	size_t got = 0;
 	unsigned i;
 
-	if (ctx == NULL)
+	if (slot == NULL)
 		return -EIO;
-	if (EVP_MAC_init(ctx, key != NULL ? key : empty_key, keylen, NULL) != 1)
+	if (hmac_key(slot, key != NULL ? key : empty_key, keylen) != 0)
 		return -EIO;
 	for (i = 0; i < n; i++)
-		if (parts[i].len > 0 && EVP_MAC_update(ctx, parts[i].p, parts[i].len) != 1)
+		if (parts[i].len > 0 && EVP_MAC_update(slot->ctx, parts[i].p, parts[i].len) != 1)
 			return -EIO;
-	if (EVP_MAC_final(ctx, out, &got, outlen) != 1 || got != outlen)
+	if (EVP_MAC_final(slot->ctx, out, &got, outlen) != 1 || got != outlen)
 		return -EIO;
 	return 0;
 }

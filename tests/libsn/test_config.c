@@ -118,6 +118,8 @@ test_shipped_config(void **state)
 	assert_int_equal(c->dp.punt_rate_pps, d->dp.punt_rate_pps);
 	assert_int_equal(c->dp.punt_rate_stream_pps, d->dp.punt_rate_stream_pps);
 	assert_int_equal(c->dp.cmds_per_loop, d->dp.cmds_per_loop);
+	assert_int_equal(c->dp.idle_sleep_us, d->dp.idle_sleep_us);
+	assert_int_equal(c->dp.idle_after_us, d->dp.idle_after_us);
 	assert_int_equal(c->dp.cmd_slots, d->dp.cmd_slots);
 	assert_int_equal(c->dp.cpl_slots, d->dp.cpl_slots);
 	assert_string_equal(c->dp.shm_path, d->dp.shm_path);
@@ -216,6 +218,8 @@ test_defaults(void **state)
 	assert_int_equal(c->dp.punt_rate_pps, 10000);
 	assert_int_equal(c->dp.punt_rate_stream_pps, 50000);
 	assert_int_equal(c->dp.cmds_per_loop, 256);
+	assert_int_equal(c->dp.idle_sleep_us, 500);
+	assert_int_equal(c->dp.idle_after_us, 1000);
 	assert_int_equal(c->dp.cmd_slots, 65536);
 	assert_int_equal(c->dp.cpl_slots, 65536);
 	assert_string_equal(c->dp.shm_path, SN_SHM_DEFAULT_PATH);
@@ -286,6 +290,8 @@ test_full(void **state)
 		"  punt_rate_pps = 100\n"
 		"  punt_rate_stream_pps = 7000\n"
 		"  cmds_per_loop = 64\n"
+		"  idle_sleep_us = 0\n"
+		"  idle_after_us = 250\n"
 		"  cmd_slots = 1024\n"
 		"  cpl_slots = 2048\n"
 		"  shm_path = /dev/shm/sn-test\n"
@@ -338,6 +344,8 @@ test_full(void **state)
 	assert_int_equal(c->dp.punt_rate_pps, 100);
 	assert_int_equal(c->dp.punt_rate_stream_pps, 7000);
 	assert_int_equal(c->dp.cmds_per_loop, 64);
+	assert_int_equal(c->dp.idle_sleep_us, 0);
+	assert_int_equal(c->dp.idle_after_us, 250);
 	assert_int_equal(c->dp.cmd_slots, 1024);
 	assert_int_equal(c->dp.cpl_slots, 2048);
 	assert_string_equal(c->dp.shm_path, "/dev/shm/sn-test");
@@ -559,6 +567,8 @@ static const struct bad_case bad_cases[] = {
 	{PORT_OK "[dataplane]\npunt_rate_stream_pps = 0\n", 4, "punt_rate_stream_pps",
 		"out of range"},
 	{PORT_OK "[dataplane]\ncmds_per_loop = 70000\n", 4, "cmds_per_loop", "out of range"},
+	{PORT_OK "[dataplane]\nidle_sleep_us = 10001\n", 4, "idle_sleep_us", "out of range"},
+	{PORT_OK "[dataplane]\nidle_after_us = 0\n", 4, "idle_after_us", "out of range"},
 	{PORT_OK "[dataplane]\nmain_lcore = 128\n", 4, "main_lcore", "out of range"},
 	/* workers */
 	{PORT_OK "[dataplane]\nmain_lcore = 2\nworkers = 1,2\n", 5, "[dataplane] workers",

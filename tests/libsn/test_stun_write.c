@@ -694,6 +694,44 @@ test_sticky_errors(void **state)
 	free(big);
 }
 
+/*
+ * sn_hmac() against libcrypto's one-shot HMAC() for a key sequence that
+ * hits and misses the per-digest cache of the last key: repeated keys,
+ * keys that differ in one byte or in length only, the empty key, keys
+ * over one block (never cached) and alternation between the digests.
+ */
+static void
+test_hmac_key_cache(void **state)
+{
+	static const size_t lens[] = {16, 16, 15, 16, 0, 0, 32, 64, 65, 200, 200, 16, 20};
+	uint8_t key[256], data[300], got[SHA256_LEN], want[SHA256_LEN];
+	const char *digests[] = {"SHA1", "SHA256"};
+	unsigned i, d, r, wlen;
+
+	(void)state;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+	for (r = 0; r < 2; r++) {
+		for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			memset(key, 0x5a, sizeof(key));
+			if (i == 1)
+				key[7] ^= 1; /* same length as the last key, one byte differs */
+			for (d = 0; d < 2; d++) {
+				const EVP_MD *md = d == 0 ? EVP_sha1() : EVP_sha256();
+				size_t outlen = d == 0 ? 20 : SHA256_LEN;
+				size_t dlen = (i * 37 + d) % sizeof(data);
+
+				assert_int_equal(sn_hmac(digests[d], key, lens[i], data, dlen, got,
+							 outlen),
+					0);
+				assert_non_null(HMAC(md, key, (int)lens[i], data, dlen, want, &wlen));
+				assert_int_equal(wlen, outlen);
+				assert_memory_equal(got, want, outlen);
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -713,6 +751,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip_full),
 		cmocka_unit_test(test_overflow_every_size),
 		cmocka_unit_test(test_sticky_errors),
+		cmocka_unit_test(test_hmac_key_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,9 @@
 #   candidate gathering): the reflexive address is h1's own;
 #   from h3 behind r3 it is the NAT's 198.18.0.13;
 #   stun_binding_answered grows.
+# The default config polls adaptively: between the clients the idle worker
+# naps (idle_naps grows), and each client's first Binding after a nap is
+# still answered.
 . "$(dirname "$0")/lib.sh"
 
 st_up
@@ -58,4 +61,8 @@ st_log "stun_binding_answered $ans0 -> $ans1"
 # At least one answered Binding per successful client run.
 [ "$ans1" -ge $((ans0 + 9 - failures)) ] || st_fail "stun_binding_answered grew by $((ans1 - ans0)) only"
 [ "$failures" = 0 ] || st_fail "$failures STUN client checks failed"
+sleep 0.1 # > idle_after_us (1 ms) without packets
+naps=$(st_counter idle_naps) || st_fail "no idle_naps counter"
+st_log "idle_naps $naps"
+[ "$naps" -gt 0 ] || st_fail "the idle worker never napped (idle_sleep_us default 500)"
 exit 0
