@@ -12,9 +12,10 @@
 #include "dp_stats.h"
 #include "dp_types.h"
 
-#define DP_REFRESH_HZ	      10
-#define DP_MAIN_IDLE_LOOPS    200
-#define DP_MAIN_IDLE_SLEEP_US 100
+#define DP_REFRESH_HZ	    10
+#define DP_MAIN_SPIN_US	    20	 /* keep polling this long after the last work */
+#define DP_MAIN_NAP_DIV	    8	 /* then nap an eighth of the silence so far, */
+#define DP_MAIN_NAP_MAX_US  1000 /* at most this long */
 
 void
 dp_main_loop(void)
@@ -22,8 +23,8 @@ dp_main_loop(void)
 	struct sn_lcore_stats *page = sn_shm_lcore_stats(&dp.shm, DP_STATS_SLOT_MAIN);
 	struct sn_shm_hdr *h = dp.shm.hdr;
 	uint64_t refresh = dp.tsc_hz / DP_REFRESH_HZ, next_refresh = 0, busy = 0;
-	uint64_t start = rte_rdtsc(), next_second = start + dp.tsc_hz;
-	unsigned idle = 0;
+	uint64_t start = rte_rdtsc(), next_second = start + dp.tsc_hz, last_work = start;
+	uint64_t spin = dp.tsc_hz / US_PER_S * DP_MAIN_SPIN_US;
 
 	while (!__atomic_load_n(&dp.quit, __ATOMIC_RELAXED)) {
 		uint64_t now = rte_rdtsc();
@@ -49,9 +50,11 @@ dp_main_loop(void)
 			DP_CNT_EV(&dp.main_c, BUSY_LOOPS)++;
 			busy += rte_rdtsc() - now;
 			dp_stats_publish(page, &dp.main_c, busy);
-			idle = 0;
-		} else if (++idle > DP_MAIN_IDLE_LOOPS) {
-			rte_delay_us_sleep(DP_MAIN_IDLE_SLEEP_US);
+			last_work = now;
+		} else if (now - last_work > spin) {
+			uint64_t us = (now - last_work) / DP_MAIN_NAP_DIV * US_PER_S / dp.tsc_hz;
+
+			rte_delay_us_sleep((unsigned)RTE_MIN(us, (uint64_t)DP_MAIN_NAP_MAX_US));
 		}
 		if (now >= next_refresh) {
 			dp_stats_refresh(now);
