@@ -14,8 +14,7 @@
 
 #define DP_REFRESH_HZ	    10
 #define DP_MAIN_SPIN_US	    20	 /* keep polling this long after the last work */
-#define DP_MAIN_NAP_DIV	    8	 /* then nap an eighth of the silence so far, */
-#define DP_MAIN_NAP_MAX_US  1000 /* at most this long */
+#define DP_MAIN_NAP_MAX_US  1000 /* then dp_idle_nap(), at most this long */
 
 void
 dp_main_loop(void)
@@ -52,9 +51,7 @@ dp_main_loop(void)
 			dp_stats_publish(page, &dp.main_c, busy);
 			last_work = now;
 		} else if (now - last_work > spin) {
-			uint64_t us = (now - last_work) / DP_MAIN_NAP_DIV * US_PER_S / dp.tsc_hz;
-
-			rte_delay_us_sleep((unsigned)RTE_MIN(us, (uint64_t)DP_MAIN_NAP_MAX_US));
+			dp_idle_nap(now - last_work, DP_MAIN_NAP_MAX_US);
 		}
 		if (now >= next_refresh) {
 			dp_stats_refresh(now);

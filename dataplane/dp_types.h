@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
@@ -235,6 +236,23 @@ struct dp_ctx {
 };
 
 extern struct dp_ctx dp;
+
+/* A nap lasts at most this fraction of the silence before it. */
+#define DP_NAP_QUIET_DIV 8
+
+/*
+ * Adaptive polling (worker_nap(), dp_main_loop()): after quiet_tsc TSC
+ * cycles without work, sleep quiet_tsc / DP_NAP_QUIET_DIV, at most max_us,
+ * so a packet arriving meanwhile waits at most an eighth of the silence
+ * before it, and a loop that has just gone quiet wakes often.
+ */
+static inline void
+dp_idle_nap(uint64_t quiet_tsc, unsigned max_us)
+{
+	uint64_t us = quiet_tsc / DP_NAP_QUIET_DIV * US_PER_S / dp.tsc_hz;
+
+	rte_delay_us_sleep((unsigned)RTE_MIN(us, (uint64_t)max_us));
+}
 
 /* What the classifier decided for one packet. */
 enum dp_verdict {

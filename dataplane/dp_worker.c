@@ -38,7 +38,6 @@
 #define DP_TXID_SEED_MUL 0x9e3779b97f4a7c15ull /* 2^64 / golden ratio */
 #define DP_IP_ID_SHIFT	 7
 #define DP_NAP_SLACK_NS	 5000 /* timer slack while napping (the default is 50 us) */
-#define DP_NAP_QUIET_DIV 8    /* a nap lasts at most this fraction of the silence */
 
 #if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
 #error "dp.nh_mac packs MAC bytes little-endian (dp_neigh.c mac_word)"
@@ -287,27 +286,22 @@ worker_exc_tx(struct dp_worker *w)
  * nap_after_tsc.  Send what is buffered, publish the counters, go offline
  * for RCU (the main lcore's grace periods must not wait for a sleeping
  * reader; the worker holds no table reference here), sleep, come back
- * online.  The nap is quiet / DP_NAP_QUIET_DIV, at most idle_sleep_us: a
- * packet waits at most an eighth of the silence before it, and a worker
- * that has just gone quiet wakes often (short naps cost CPU: a wake-up is
- * some 20 us of CPU in a VM).  The rx rings keep filling meanwhile; the
- * next loop drains them.
+ * online: dp_idle_nap(), at most idle_sleep_us (short naps cost CPU: a
+ * wake-up is some 20 us of CPU in a VM, hence naps that grow with the
+ * silence).  The rx rings keep filling meanwhile; the next loop drains
+ * them.
  */
 static void
 worker_nap(struct dp_worker *w, uint64_t busy, uint64_t quiet_tsc)
 {
-	uint64_t us = quiet_tsc / DP_NAP_QUIET_DIV * US_PER_S / dp.tsc_hz;
 	unsigned p;
-
-	if (us > dp.cfg.dp.idle_sleep_us)
-		us = dp.cfg.dp.idle_sleep_us;
 
 	for (p = 0; p < dp.n_ports; p++)
 		dp_worker_tx_flush(w, p);
 	DP_CNT_EV(&w->c, IDLE_NAPS)++;
 	dp_stats_publish(w->stats, &w->c, busy);
 	rte_rcu_qsbr_thread_offline(dp.rcu, w->idx);
-	rte_delay_us_sleep((unsigned)us);
+	dp_idle_nap(quiet_tsc, dp.cfg.dp.idle_sleep_us);
 	rte_rcu_qsbr_thread_online(dp.rcu, w->idx);
 }
 

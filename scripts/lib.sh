@@ -56,6 +56,16 @@ sn_san_findings() {
 
 # Wait until "$@" succeeds, at most $SN_WAIT seconds (default 20) polling
 # every 0.1 s.  Status 0 if it did.
+# Print the dataplane generation that `SNCTL --socket SOCK --json status`
+# reports as published (non-zero); status 1 when there is none yet (not
+# answering, detached, or 0).
+sn_generation() { # SNCTL SOCK
+	"$1" --socket "$2" --json status 2>/dev/null |
+		"$SN_PY" "$SN_ROOT/tests/system/snj.py" \
+			'[v for p, v in find_all(j, "generation") if isinstance(v, int) and v][0]' \
+			2>/dev/null
+}
+
 sn_wait_for() {
 	local deadline=$(( $(date +%s) + ${SN_WAIT:-20} ))
 	while ! "$@" >/dev/null 2>&1; do
