@@ -393,7 +393,7 @@ struct sn_lcore_stats {
 	_Alignas(SN_CACHE_LINE) uint64_t seq;
 	uint32_t lcore_id;
 	uint32_t role; /* SN_ROLE_* */
-	uint64_t cycles_busy; /* TSC cycles spent on bursts that had packets */
+	uint64_t cycles_busy; /* TSC cycles of the poll loops that received packets */
 	uint64_t pad_[5];
 	uint64_t cnt[SN_CNT_MAX];
 };

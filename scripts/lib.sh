@@ -57,13 +57,14 @@ sn_san_findings() {
 # Wait until "$@" succeeds, at most $SN_WAIT seconds (default 20) polling
 # every 0.1 s.  Status 0 if it did.
 # Print the dataplane generation that `SNCTL --socket SOCK --json status`
-# reports as published (non-zero); status 1 when there is none yet (not
-# answering, detached, or 0).
+# reports as published (non-zero) by a running dataplane; status 1 when
+# there is none yet (not answering, detached, 0, or the shm file of a
+# dataplane that stopped: sn-control may still be attached to the
+# previous file for a moment after both were restarted).
+SN_GEN_EXPR='[d["generation"] for d in [j["dataplane"]] if d.get("state") == "running" and d.get("generation")][0]'
 sn_generation() { # SNCTL SOCK
 	"$1" --socket "$2" --json status 2>/dev/null |
-		"$SN_PY" "$SN_ROOT/tests/system/snj.py" \
-			'[v for p, v in find_all(j, "generation") if isinstance(v, int) and v][0]' \
-			2>/dev/null
+		"$SN_PY" "$SN_ROOT/tests/system/snj.py" "$SN_GEN_EXPR" 2>/dev/null
 }
 
 sn_wait_for() {

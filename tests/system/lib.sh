@@ -202,10 +202,9 @@ st_generation() {
 		'[v for p, v in find_all(j, "generation") if isinstance(v, int)][0]' 2>/dev/null
 }
 
+# A published generation of a running dataplane (sn_generation's rule).
 st_dp_ready() {
-	local g
-	g=$(st_generation) || return 1
-	[ -n "$g" ] && [ "$g" != 0 ]
+	st_snctl --json status 2>/dev/null | "$PY" "$ST_DIR/snj.py" "$SN_GEN_EXPR" >/dev/null 2>&1
 }
 
 # Wait for `snctl status` to answer with a published generation.

@@ -8,7 +8,8 @@
 #   stun_binding_answered grows.
 # The default config polls adaptively: between the clients the idle worker
 # naps (idle_naps grows), and each client's first Binding after a nap is
-# still answered.
+# still answered.  Restarted with idle_sleep_us = 0 (always poll), the idle
+# worker never naps (idle_naps stays 0) and Bindings are answered.
 . "$(dirname "$0")/lib.sh"
 
 st_up
@@ -65,4 +66,20 @@ sleep 0.1 # > idle_after_us (1 ms) without packets
 naps=$(st_counter idle_naps) || st_fail "no idle_naps counter"
 st_log "idle_naps $naps"
 [ "$naps" -gt 0 ] || st_fail "the idle worker never napped (idle_sleep_us default 500)"
+
+# Always poll: the same wiring, the appliance restarted on idle_sleep_us = 0.
+st_log "restart with dataplane/idle_sleep_us=0"
+sn_stop_pid "$CP_PID" "$ST_STOP_TIMEOUT" || st_fail "sn-control did not stop on SIGTERM"
+sn_stop_pid "$DP_PID" "$ST_STOP_TIMEOUT" || st_fail "sn-dataplane did not stop on SIGTERM"
+wait "$CP_PID" "$DP_PID" 2>/dev/null || true
+st_mkconf --set "dataplane/idle_sleep_us=0"
+st_start_dp
+st_start_cp
+st_wait_ready 90
+sleep 0.1 # an idle spell > idle_after_us, as above
+check turnutils_v4_h1_polling turnutils h1 "$H1_4" "$APP4"
+[ "$failures" = 0 ] || st_fail "Binding with idle_sleep_us = 0 not answered"
+naps=$(st_counter idle_naps) || st_fail "no idle_naps counter"
+st_log "idle_naps with idle_sleep_us = 0: $naps"
+[ "$naps" = 0 ] || st_fail "the worker napped $naps times with idle_sleep_us = 0"
 exit 0
