@@ -32,34 +32,45 @@
 #define DP_CTAB_SEED	    0x5475524eu /* "TURN": the signature's crc seed */
 #define DP_CTAB_SIG_MASK    0x7fffffffu
 #define DP_CTAB_PORTS_SHIFT 16
-#define DP_CTAB_IDX_SHIFT   32
+#define DP_CTAB_HI_SHIFT    32 /* IPv4: the ports in the high half of the word */
 
 /*
  * Tagged key of a client 5-tuple: ports in network order as in the packet.
- * Two or three crc32 instructions.
+ * The signature is crc32c, which also places the key: the client table is
+ * a signature table (sig_keys), its home bucket is the key's low bits, so
+ * an IPv4 client costs one crc32 instruction in all (address and both
+ * ports as one 8-byte word, the server address index in the seed), an
+ * IPv6 client three.
  */
 static inline uint32_t
 dp_ctab_key(uint8_t family, const uint8_t *addr, uint16_t client_port_be, unsigned server_idx,
 	uint16_t server_port_be)
 {
-	uint64_t rest = ((uint64_t)server_idx << DP_CTAB_IDX_SHIFT) |
-			((uint32_t)client_port_be << DP_CTAB_PORTS_SHIFT) | server_port_be;
+	uint32_t ports = (uint32_t)client_port_be << DP_CTAB_PORTS_SHIFT | server_port_be;
 	uint32_t h, key;
 
 	if (family == SN_FAM_IPV4) {
 		uint32_t a;
 
 		memcpy(&a, addr, sizeof(a));
-		h = rte_hash_crc_4byte(a, DP_CTAB_SEED);
+		h = rte_hash_crc_8byte((uint64_t)ports << DP_CTAB_HI_SHIFT | a,
+			DP_CTAB_SEED + server_idx);
 	} else {
 		uint64_t a[2];
 
 		memcpy(a, addr, sizeof(a));
-		h = rte_hash_crc_8byte(a[1], rte_hash_crc_8byte(a[0], DP_CTAB_SEED));
+		h = rte_hash_crc_8byte(a[1], rte_hash_crc_8byte(a[0], DP_CTAB_SEED + server_idx));
+		h = rte_hash_crc_4byte(ports, h);
 	}
-	h = rte_hash_crc_8byte(rest, h);
 	key = DP_FLOW_KEY_VALID | (h & DP_CTAB_SIG_MASK);
 	return key == DP_FLOW_TOMBSTONE ? key - 1 : key;
+}
+
+/* The home bucket of client-table key (dp_flow_bucket() of a sig_keys table). */
+static inline const struct dp_flow_bucket *
+dp_ctab_bucket(const struct dp_flow_table *t, uint32_t key)
+{
+	return &t->b[key & t->mask];
 }
 
 /* Is slot a the (live or not) allocation of this UDP client 5-tuple? */

@@ -32,12 +32,13 @@ dp_flow_mem_size(uint64_t keys)
 }
 
 void
-dp_flow_table_init(struct dp_flow_table *t, void *mem, uint64_t keys)
+dp_flow_table_init(struct dp_flow_table *t, void *mem, uint64_t keys, bool sig_keys)
 {
 	t->b = mem;
 	t->mask = (uint32_t)(buckets_for(keys) - 1);
 	t->count = 0;
 	t->capacity = (uint32_t)keys;
+	t->sig_keys = sig_keys;
 }
 
 /* Entry number g (over the whole table, wrapping). */
@@ -53,7 +54,7 @@ slot(struct dp_flow_table *t, uint64_t g)
 static inline uint64_t
 chain_start(const struct dp_flow_table *t, uint32_t key)
 {
-	return (uint64_t)(dp_flow_hash(key) & t->mask) * DP_FLOW_BUCKET_ENTRIES;
+	return (uint64_t)dp_flow_home(t, key) * DP_FLOW_BUCKET_ENTRIES;
 }
 
 static inline uint64_t
@@ -156,7 +157,8 @@ dp_flow_delete_entry(struct dp_flow_table *t, uint32_t key, uint32_t data)
 
 /* A table for `keys` keys in hugepage memory on the main lcore's socket. */
 static int
-table_create(struct dp_flow_table *t, const char *name, uint64_t keys, size_t *bytes)
+table_create(struct dp_flow_table *t, const char *name, uint64_t keys, bool sig_keys,
+	size_t *bytes)
 {
 	size_t sz = dp_flow_mem_size(keys);
 	void *mem;
@@ -168,7 +170,7 @@ table_create(struct dp_flow_table *t, const char *name, uint64_t keys, size_t *b
 		RTE_LOG(ERR, DP, "%s (%zu bytes): out of memory\n", name, sz);
 		return -ENOMEM;
 	}
-	dp_flow_table_init(t, mem, keys);
+	dp_flow_table_init(t, mem, keys, sig_keys);
 	*bytes = sz;
 	return 0;
 }
@@ -187,9 +189,10 @@ dp_flow_init(uint32_t max_sessions, uint32_t max_allocs)
 	size_t rsz, csz;
 	int ret;
 
-	ret = table_create(&relay, "dp_flows", dp_flow_relay_keys(max_sessions, max_allocs), &rsz);
+	ret = table_create(
+		&relay, "dp_flows", dp_flow_relay_keys(max_sessions, max_allocs), false, &rsz);
 	if (ret == 0)
-		ret = table_create(&clients, "dp_ctab", max_allocs, &csz);
+		ret = table_create(&clients, "dp_ctab", max_allocs, true, &csz);
 	if (ret != 0)
 		return ret;
 	dp.flows = &relay;

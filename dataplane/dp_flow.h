@@ -21,8 +21,9 @@
  * The same layout backs the TURN client table (dp_ctab.h), whose keys are
  * hash signatures and may repeat (dp_flow_insert_multi(): several entries
  * share a key, each verified by the caller).
- * Probing: linear over buckets from hash(key), at most DP_FLOW_MAX_PROBE
- * buckets; a lookup stops at the first empty entry.
+ * Probing: linear over buckets from the home bucket (dp_flow_home(): the
+ * crc of a relay key, the low bits of a signature key), at most
+ * DP_FLOW_MAX_PROBE buckets; a lookup stops at the first empty entry.
  * Writer: an insert stores the whole entry with one release store in the
  * first tombstone or empty entry of the chain; a delete stores a tombstone
  * (or empty when the next entry of the chain is empty, then turns the
@@ -72,6 +73,7 @@ struct dp_flow_table {
 	uint32_t mask;	/* buckets - 1 */
 	uint32_t count; /* live entries (writer only) */
 	uint32_t capacity;
+	bool sig_keys; /* keys are hash signatures: home bucket = key & mask (dp_ctab.h) */
 };
 
 /* Tagged key of the leg whose local endpoint is (addr_idx, port_host). */
@@ -124,11 +126,21 @@ dp_flow_data_id(uint32_t data)
 	return (data & DP_FLOW_DATA_ID_MASK) >> DP_FLOW_DATA_FLOW_SHIFT;
 }
 
+/*
+ * Index of the bucket where key's chain starts: the hash of a relay key,
+ * the low bits of a signature key (t->sig_keys: already a hash).
+ */
+static inline uint32_t
+dp_flow_home(const struct dp_flow_table *t, uint32_t key)
+{
+	return (t->sig_keys ? key : dp_flow_hash(key)) & t->mask;
+}
+
 /* The bucket where key's chain starts (to prefetch it). */
 static inline const struct dp_flow_bucket *
 dp_flow_bucket(const struct dp_flow_table *t, uint32_t key)
 {
-	return &t->b[dp_flow_hash(key) & t->mask];
+	return &t->b[dp_flow_home(t, key)];
 }
 
 /*
@@ -172,7 +184,7 @@ dp_flow_lookup(const struct dp_flow_table *t, uint32_t key)
 static inline uint32_t
 dp_flow_lookup_next(const struct dp_flow_table *t, uint32_t key, unsigned *pos)
 {
-	uint32_t b0 = dp_flow_hash(key) & t->mask;
+	uint32_t b0 = dp_flow_home(t, key);
 	unsigned n = DP_FLOW_MAX_PROBE * DP_FLOW_BUCKET_ENTRIES;
 
 	for (; *pos < n; (*pos)++) {
@@ -212,7 +224,7 @@ dp_flow_relay_keys(uint32_t max_sessions, uint32_t max_allocs)
  * (zeroed, aligned to a cache line, dp_flow_mem_size(keys) bytes).
  */
 size_t dp_flow_mem_size(uint64_t keys);
-void dp_flow_table_init(struct dp_flow_table *t, void *mem, uint64_t keys);
+void dp_flow_table_init(struct dp_flow_table *t, void *mem, uint64_t keys, bool sig_keys);
 
 /*
  * Writer side (one thread).  Insert: 0, -EEXIST (key present) or -ENOSPC

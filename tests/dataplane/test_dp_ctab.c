@@ -53,7 +53,7 @@ tbl_new(struct tbl *x, uint32_t n_allocs)
 	x->mem = aligned_alloc(RTE_CACHE_LINE_SIZE, sz);
 	assert_non_null(x->mem);
 	memset(x->mem, 0, sz);
-	dp_flow_table_init(&x->t, x->mem, n_allocs);
+	dp_flow_table_init(&x->t, x->mem, n_allocs, true);
 	x->allocs = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(struct sn_alloc) * n_allocs);
 	assert_non_null(x->allocs);
 	memset(x->allocs, 0, sizeof(struct sn_alloc) * n_allocs);

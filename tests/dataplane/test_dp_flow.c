@@ -45,7 +45,7 @@ tbl_new(struct tbl *x, uint64_t keys)
 	x->mem = aligned_alloc(RTE_CACHE_LINE_SIZE, sz);
 	assert_non_null(x->mem);
 	memset(x->mem, 0, sz);
-	dp_flow_table_init(&x->t, x->mem, keys);
+	dp_flow_table_init(&x->t, x->mem, keys, false);
 }
 
 static void
