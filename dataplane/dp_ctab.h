@@ -66,13 +66,6 @@ dp_ctab_key(uint8_t family, const uint8_t *addr, uint16_t client_port_be, unsign
 	return key == DP_FLOW_TOMBSTONE ? key - 1 : key;
 }
 
-/* The home bucket of client-table key (dp_flow_bucket() of a sig_keys table). */
-static inline const struct dp_flow_bucket *
-dp_ctab_bucket(const struct dp_flow_table *t, uint32_t key)
-{
-	return &t->b[key & t->mask];
-}
-
 /* Is slot a the (live or not) allocation of this UDP client 5-tuple? */
 static inline bool
 dp_ctab_match(const struct sn_alloc *a, uint8_t family, const uint8_t *addr,

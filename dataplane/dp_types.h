@@ -152,7 +152,7 @@ struct dp_relay_cand {
 struct dp_turn_cand {
 	struct rte_mbuf *m;
 	const struct sn_pkt_info *pi;
-	const struct dp_flow_bucket *bucket; /* dp_ctab_bucket(dp.ctab, key), prefetched */
+	const struct dp_flow_bucket *bucket; /* dp_flow_bucket(dp.ctab, key), prefetched */
 	uint32_t key;			     /* dp_ctab_key() of the client 5-tuple */
 	uint32_t data;			     /* first allocation id of key, or DP_FLOW_MISS */
 	uint8_t server_idx;		     /* appliance address index of the destination */

@@ -233,7 +233,7 @@ worker_burst(
 		case DP_V_TURN:
 			st->t[nt].key = key;
 			st->t[nt].server_idx = ai;
-			st->t[nt].bucket = dp_ctab_bucket(dp.ctab, key);
+			st->t[nt].bucket = dp_flow_bucket(dp.ctab, key);
 			rte_prefetch0(st->t[nt].bucket);
 			st->t[nt].m = m;
 			st->t[nt].pi = &pi[i];

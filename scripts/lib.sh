@@ -54,8 +54,6 @@ sn_san_findings() {
 	grep -E 'ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|ThreadSanitizer: (reported|FATAL)|runtime error:|SUMMARY: (Address|Undefined|Thread)' "$@" 2>/dev/null
 }
 
-# Wait until "$@" succeeds, at most $SN_WAIT seconds (default 20) polling
-# every 0.1 s.  Status 0 if it did.
 # Print the dataplane generation that `SNCTL --socket SOCK --json status`
 # reports as published (non-zero) by a running dataplane; status 1 when
 # there is none yet (not answering, detached, 0, or the shm file of a
@@ -67,6 +65,8 @@ sn_generation() { # SNCTL SOCK
 		"$SN_PY" "$SN_ROOT/tests/system/snj.py" "$SN_GEN_EXPR" 2>/dev/null
 }
 
+# Wait until "$@" succeeds, at most $SN_WAIT seconds (default 20) polling
+# every 0.1 s.  Status 0 if it did.
 sn_wait_for() {
 	local deadline=$(( $(date +%s) + ${SN_WAIT:-20} ))
 	while ! "$@" >/dev/null 2>&1; do
