@@ -211,7 +211,9 @@ worker_burst(
 		if (i + DP_PREFETCH_OFFSET < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH_OFFSET], void *));
 		bytes += m->pkt_len;
-		drop = sn_pkt_parse(d, d + m->data_len, &pi[i]);
+		/* untagged IPv4/UDP without options inline, the rest in full */
+		if (unlikely(!sn_pkt_parse_ip4udp(d, m->data_len, &pi[i])))
+			drop = sn_pkt_parse(d, d + m->data_len, &pi[i]);
 		if (unlikely(drop != SN_DROP_NONE)) {
 			dp_worker_drop(w, m, drop);
 			continue;

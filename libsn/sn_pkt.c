@@ -18,22 +18,8 @@
 #define SN_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Ethernet, IEEE 802.3 / 802.1Q field offsets */
-#define ETH_TYPE_OFF  12
 #define VLAN_TCI_OFF  14
 #define VLAN_TYPE_OFF 16
-
-/* IPv4 header field offsets, RFC 791 section 3.1 */
-#define IPV4_VER_IHL_OFF 0
-#define IPV4_TOTLEN_OFF	 2
-#define IPV4_FRAG_OFF	 6
-#define IPV4_TTL_OFF	 8
-#define IPV4_PROTO_OFF	 9
-#define IPV4_CSUM_OFF	 10
-#define IPV4_CSUM_LEN	 2
-#define IPV4_SRC_OFF	 12
-#define IPV4_DST_OFF	 16
-#define IPV4_IHL_MASK	 0x0f
-#define IPV4_IHL_UNIT	 4
 
 /* IPv6 header field offsets, RFC 8200 section 3 */
 #define IPV6_PLEN_OFF 4
@@ -47,12 +33,6 @@
 #define IPV6_EXT_NH_OFF	 0
 #define IPV6_EXT_LEN_OFF 1
 #define IPV6_EXT_UNIT	 8
-
-/* UDP field offsets, RFC 768 */
-#define UDP_SPORT_OFF 0
-#define UDP_DPORT_OFF 2
-#define UDP_LEN_OFF   4
-#define UDP_CSUM_OFF  6
 
 /* TCP field offsets, RFC 9293 section 3.1 */
 #define TCP_SPORT_OFF 0
@@ -92,11 +72,11 @@ parse_l4(const uint8_t *start, uint32_t l4, uint32_t ip_end, struct sn_pkt_info 
 	if (SN_LIKELY(pi->proto == SN_IPPROTO_UDP)) {
 		if (SN_UNLIKELY(l4_len < SN_UDP_HLEN))
 			return SN_DROP_BAD_UDP_HEADER;
-		ulen = sn_rd16(h + UDP_LEN_OFF);
+		ulen = sn_rd16(h + SN_UDP_LEN_OFF);
 		if (SN_UNLIKELY(ulen < SN_UDP_HLEN || ulen > l4_len))
 			return SN_DROP_BAD_UDP_HEADER;
-		pi->sport = sn_rd16(h + UDP_SPORT_OFF);
-		pi->dport = sn_rd16(h + UDP_DPORT_OFF);
+		pi->sport = sn_rd16(h + SN_UDP_SPORT_OFF);
+		pi->dport = sn_rd16(h + SN_UDP_DPORT_OFF);
 		pi->payload_off = (uint16_t)(l4 + SN_UDP_HLEN);
 		pi->payload_len = (uint16_t)(ulen - SN_UDP_HLEN);
 	} else if (pi->proto == SN_IPPROTO_TCP && l4_len >= SN_TCP_MIN_HLEN) {
@@ -119,20 +99,20 @@ parse_ipv4(const uint8_t *start, uint32_t l3, uint32_t avail, struct sn_pkt_info
 
 	if (SN_UNLIKELY(avail - l3 < SN_IPV4_MIN_HLEN))
 		return SN_DROP_RUNT;
-	hlen = (uint32_t)(ip[IPV4_VER_IHL_OFF] & IPV4_IHL_MASK) * IPV4_IHL_UNIT;
-	tot = sn_rd16(ip + IPV4_TOTLEN_OFF);
-	if (SN_UNLIKELY((ip[IPV4_VER_IHL_OFF] >> IP_VERSION_SHIFT) != SN_IPV4_VERSION ||
+	hlen = (uint32_t)(ip[SN_IPV4_VER_IHL_OFF] & SN_IPV4_IHL_MASK) * SN_IPV4_IHL_UNIT;
+	tot = sn_rd16(ip + SN_IPV4_TOTLEN_OFF);
+	if (SN_UNLIKELY((ip[SN_IPV4_VER_IHL_OFF] >> IP_VERSION_SHIFT) != SN_IPV4_VERSION ||
 			hlen < SN_IPV4_MIN_HLEN || tot < hlen || tot > avail - l3))
 		return SN_DROP_BAD_IP_HEADER;
-	if (SN_UNLIKELY(sn_rd16(ip + IPV4_FRAG_OFF) & (SN_IPV4_FLAG_MF | SN_IPV4_FRAG_OFF_MASK)))
+	if (SN_UNLIKELY(sn_rd16(ip + SN_IPV4_FRAG_OFF) & (SN_IPV4_FLAG_MF | SN_IPV4_FRAG_OFF_MASK)))
 		return SN_DROP_IP_FRAGMENT;
 	pi->kind = SN_PKT_IP;
 	pi->family = SN_FAM_IPV4;
 	pi->has_ext = hlen > SN_IPV4_MIN_HLEN;
-	pi->ttl = ip[IPV4_TTL_OFF];
-	pi->proto = ip[IPV4_PROTO_OFF];
-	pi->src = ip + IPV4_SRC_OFF;
-	pi->dst = ip + IPV4_DST_OFF;
+	pi->ttl = ip[SN_IPV4_TTL_OFF];
+	pi->proto = ip[SN_IPV4_PROTO_OFF];
+	pi->src = ip + SN_IPV4_SRC_OFF;
+	pi->dst = ip + SN_IPV4_DST_OFF;
 	return parse_l4(start, l3 + hlen, l3 + tot, pi);
 }
 
@@ -208,7 +188,7 @@ sn_pkt_parse(const uint8_t *start, const uint8_t *end, struct sn_pkt_info *pi)
 	pi->payload_off = 0;
 	pi->payload_len = 0;
 
-	etype = sn_rd16(start + ETH_TYPE_OFF);
+	etype = sn_rd16(start + SN_ETH_TYPE_OFF);
 	if (etype == SN_ETHERTYPE_VLAN) {
 		if (SN_UNLIKELY(avail < SN_ETH_HLEN + SN_VLAN_HLEN))
 			return SN_DROP_RUNT;
@@ -326,7 +306,7 @@ sn_udp_csum(uint8_t family, const uint8_t *src, const uint8_t *dst, const uint8_
 	sum = sn_csum_partial(dst, alen, sum);
 	sum += SN_IPPROTO_UDP + (uint32_t)udp_len;
 	if (udp_len >= SN_UDP_HLEN) {
-		sum = sn_csum_partial(udp, UDP_CSUM_OFF, sum);
+		sum = sn_csum_partial(udp, SN_UDP_CSUM_OFF, sum);
 		sum = sn_csum_partial(udp + SN_UDP_HLEN, udp_len - SN_UDP_HLEN, sum);
 	} else {
 		sum = sn_csum_partial(udp, udp_len, sum);
@@ -346,8 +326,8 @@ sn_ipv4_hdr_csum(const uint8_t *iph, uint16_t hlen)
 
 	if (hlen < SN_IPV4_MIN_HLEN)
 		return (uint16_t)~sn_csum_fold(sn_csum_partial(iph, hlen, 0));
-	sum = sn_csum_partial(iph, IPV4_CSUM_OFF, 0);
+	sum = sn_csum_partial(iph, SN_IPV4_CSUM_OFF, 0);
 	sum = sn_csum_partial(
-		iph + IPV4_CSUM_OFF + IPV4_CSUM_LEN, hlen - IPV4_CSUM_OFF - IPV4_CSUM_LEN, sum);
+		iph + SN_IPV4_CSUM_OFF + SN_IPV4_CSUM_LEN, hlen - SN_IPV4_CSUM_OFF - SN_IPV4_CSUM_LEN, sum);
 	return (uint16_t)~sn_csum_fold(sum);
 }

@@ -13,11 +13,14 @@
 
 #include <stdint.h>
 
+#include "sn_abi.h"
+#include "sn_bytes.h"
 #include "sn_counters.h"
 
 /* Ethernet, IEEE 802.3 */
 #define SN_ETH_ALEN 6
 #define SN_ETH_HLEN 14
+#define SN_ETH_TYPE_OFF 12
 #define SN_VLAN_HLEN 4
 #define SN_ETHERTYPE_IPV4 0x0800
 #define SN_ETHERTYPE_ARP 0x0806
@@ -32,8 +35,21 @@
 /* IPv4, RFC 791 section 3.1 */
 #define SN_IPV4_MIN_HLEN 20
 #define SN_IPV4_VERSION 4
+#define SN_IPV4_VER_IHL_PLAIN 0x45 /* version 4, IHL 5: no options */
 #define SN_IPV4_FLAG_MF 0x2000
 #define SN_IPV4_FRAG_OFF_MASK 0x1fff
+/* IPv4 header field offsets */
+#define SN_IPV4_VER_IHL_OFF 0
+#define SN_IPV4_TOTLEN_OFF 2
+#define SN_IPV4_FRAG_OFF 6
+#define SN_IPV4_TTL_OFF 8
+#define SN_IPV4_PROTO_OFF 9
+#define SN_IPV4_CSUM_OFF 10
+#define SN_IPV4_CSUM_LEN 2
+#define SN_IPV4_SRC_OFF 12
+#define SN_IPV4_DST_OFF 16
+#define SN_IPV4_IHL_MASK 0x0f
+#define SN_IPV4_IHL_UNIT 4
 
 /* IPv6, RFC 8200 section 3 */
 #define SN_IPV6_HLEN 40
@@ -54,6 +70,11 @@
 
 /* UDP, RFC 768 */
 #define SN_UDP_HLEN 8
+/* UDP field offsets */
+#define SN_UDP_SPORT_OFF 0
+#define SN_UDP_DPORT_OFF 2
+#define SN_UDP_LEN_OFF 4
+#define SN_UDP_CSUM_OFF 6
 
 /* TCP, RFC 9293 section 3.1 */
 #define SN_TCP_MIN_HLEN 20
@@ -107,6 +128,58 @@ struct sn_pkt_info {
  * Returns SN_DROP_NONE with *pi filled, or the drop reason.
  */
 enum sn_drop sn_pkt_parse(const uint8_t *start, const uint8_t *end, struct sn_pkt_info *pi);
+
+/* Frame offsets of the untagged IPv4/UDP shape sn_pkt_parse_ip4udp() takes. */
+#define SN_IP4UDP_L3	  SN_ETH_HLEN
+#define SN_IP4UDP_L4	  (SN_IP4UDP_L3 + SN_IPV4_MIN_HLEN)
+#define SN_IP4UDP_PAYLOAD (SN_IP4UDP_L4 + SN_UDP_HLEN)
+#define SN_IP4UDP_MAX_LEN 65535 /* sn_pkt_parse() parses longer frames as their first 65535 bytes */
+
+/*
+ * The common case of sn_pkt_parse(), inline: an untagged Ethernet II frame
+ * [start, start + len) carrying an IPv4 header without options, not a
+ * fragment, with a UDP datagram (RFC 791 section 3.1, RFC 768), every
+ * length valid as sn_pkt_parse() checks it.  Returns 1 with *pi exactly
+ * as sn_pkt_parse() fills it for that frame; 0, with *pi untouched, for
+ * every other frame (tagged, ARP, IPv6, options, fragments, other
+ * protocols, bad lengths): the caller then runs sn_pkt_parse(), which
+ * decides.  tests/libsn/test_sn_pkt.c and fuzz_pkt check the equivalence.
+ */
+static inline int
+sn_pkt_parse_ip4udp(const uint8_t *start, uint32_t len, struct sn_pkt_info *pi)
+{
+	const uint8_t *ip = start + SN_IP4UDP_L3, *uh = start + SN_IP4UDP_L4;
+	uint32_t tot, ulen;
+
+	if (len < SN_IP4UDP_PAYLOAD || len > SN_IP4UDP_MAX_LEN ||
+		sn_rd16(start + SN_ETH_TYPE_OFF) != SN_ETHERTYPE_IPV4 ||
+		ip[SN_IPV4_VER_IHL_OFF] != SN_IPV4_VER_IHL_PLAIN ||
+		(sn_rd16(ip + SN_IPV4_FRAG_OFF) & (SN_IPV4_FLAG_MF | SN_IPV4_FRAG_OFF_MASK)) != 0 ||
+		ip[SN_IPV4_PROTO_OFF] != SN_IPPROTO_UDP)
+		return 0;
+	tot = sn_rd16(ip + SN_IPV4_TOTLEN_OFF);
+	ulen = sn_rd16(uh + SN_UDP_LEN_OFF);
+	if (tot > len - SN_IP4UDP_L3 || tot < SN_IPV4_MIN_HLEN + SN_UDP_HLEN ||
+		ulen < SN_UDP_HLEN || ulen > tot - SN_IPV4_MIN_HLEN)
+		return 0;
+	pi->kind = SN_PKT_IP;
+	pi->family = SN_FAM_IPV4;
+	pi->proto = SN_IPPROTO_UDP;
+	pi->has_vlan = 0;
+	pi->has_ext = 0;
+	pi->ttl = ip[SN_IPV4_TTL_OFF];
+	pi->vlan_tci = 0;
+	pi->l3_off = SN_IP4UDP_L3;
+	pi->l4_off = SN_IP4UDP_L4;
+	pi->payload_off = SN_IP4UDP_PAYLOAD;
+	pi->payload_len = (uint16_t)(ulen - SN_UDP_HLEN);
+	pi->sport = sn_rd16(uh + SN_UDP_SPORT_OFF);
+	pi->dport = sn_rd16(uh + SN_UDP_DPORT_OFF);
+	pi->frame_len = (uint16_t)(SN_IP4UDP_L3 + tot);
+	pi->src = ip + SN_IPV4_SRC_OFF;
+	pi->dst = ip + SN_IPV4_DST_OFF;
+	return 1;
+}
 
 /*
  * RFC 1071 ones-complement sum of [p, p+len), folded to 16 bits, not

@@ -177,11 +177,21 @@ static enum sn_drop
 parse_copy(const uint8_t *p, size_t len, struct sn_pkt_info *pi)
 {
 	uint8_t *c = malloc(len ? len : 1);
+	struct sn_pkt_info fast;
 	enum sn_drop d;
+	int took;
 
 	assert_non_null(c);
 	memcpy(c, p, len);
+	memset(pi, 0, sizeof(*pi));
+	memset(&fast, 0, sizeof(fast));
+	took = sn_pkt_parse_ip4udp(c, (uint32_t)len, &fast);
 	d = sn_pkt_parse(c, c + len, pi);
+	/* the inline parser takes a frame only as sn_pkt_parse() would */
+	if (took) {
+		assert_int_equal(d, SN_DROP_NONE);
+		assert_memory_equal(pi, &fast, sizeof(fast));
+	}
 	/* pointers into c are not used after this */
 	free(c);
 	return d;
@@ -247,7 +257,7 @@ test_valid_frames(void **state)
 	for (i = 0; i < sizeof(valid_cases) / sizeof(valid_cases[0]); i++) {
 		const struct valid_case *vc = &valid_cases[i];
 		const struct spec *s = &vc->s;
-		struct sn_pkt_info pi;
+		struct sn_pkt_info pi, fast;
 		struct built f;
 		enum sn_drop d;
 
@@ -256,6 +266,11 @@ test_valid_frames(void **state)
 		d = sn_pkt_parse(f.b, f.b + f.len, &pi);
 		if (d != SN_DROP_NONE)
 			fail_msg("%s: got drop %s", vc->name, sn_drop_names[d]);
+		/* the inline parser takes exactly the untagged IPv4/UDP frames without options */
+		assert_int_equal(sn_pkt_parse_ip4udp(f.b, (uint32_t)f.len, &fast),
+			s->l3 == L3_V4 && s->proto == SN_IPPROTO_UDP && !s->vlan &&
+				s->v4_opt_words == 0);
+		assert_int_equal(parse_copy(f.b, f.len, &fast), SN_DROP_NONE);
 		assert_int_equal(pi.kind, vc->kind);
 		assert_int_equal(pi.family, vc->family);
 		assert_int_equal(pi.has_vlan, s->vlan);
