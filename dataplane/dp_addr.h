@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <rte_hash_crc.h>
+#include "dp_crc.h"
 
 #include "dp_types.h"
 
@@ -41,13 +41,13 @@ dp_addr_eq(uint8_t family, const uint8_t *a, const uint8_t *b)
 static inline unsigned
 dp_local_hash4(uint32_t a)
 {
-	return rte_hash_crc_4byte(a, 0) & (DP_LOCAL_SLOTS - 1);
+	return dp_crc32c_4(a, 0) & (DP_LOCAL_SLOTS - 1);
 }
 
 static inline unsigned
 dp_local_hash6(const uint64_t a[2])
 {
-	return rte_hash_crc_8byte(a[1], rte_hash_crc_8byte(a[0], 0)) & (DP_LOCAL_SLOTS - 1);
+	return dp_crc32c_8(a[1], dp_crc32c_8(a[0], 0)) & (DP_LOCAL_SLOTS - 1);
 }
 
 /*

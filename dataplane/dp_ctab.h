@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <rte_hash_crc.h>
+#include "dp_crc.h"
 
 #include "dp_flow.h"
 #include "dp_types.h"
@@ -53,14 +53,14 @@ dp_ctab_key(uint8_t family, const uint8_t *addr, uint16_t client_port_be, unsign
 		uint32_t a;
 
 		memcpy(&a, addr, sizeof(a));
-		h = rte_hash_crc_8byte((uint64_t)ports << DP_CTAB_HI_SHIFT | a,
+		h = dp_crc32c_8((uint64_t)ports << DP_CTAB_HI_SHIFT | a,
 			DP_CTAB_SEED + server_idx);
 	} else {
 		uint64_t a[2];
 
 		memcpy(a, addr, sizeof(a));
-		h = rte_hash_crc_8byte(a[1], rte_hash_crc_8byte(a[0], DP_CTAB_SEED + server_idx));
-		h = rte_hash_crc_4byte(ports, h);
+		h = dp_crc32c_8(a[1], dp_crc32c_8(a[0], DP_CTAB_SEED + server_idx));
+		h = dp_crc32c_4(ports, h);
 	}
 	key = DP_FLOW_KEY_VALID | (h & DP_CTAB_SIG_MASK);
 	return key == DP_FLOW_TOMBSTONE ? key - 1 : key;

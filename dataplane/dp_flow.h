@@ -44,7 +44,8 @@
 #include <stdint.h>
 
 #include <rte_common.h>
-#include <rte_hash_crc.h>
+
+#include "dp_crc.h"
 
 #define DP_FLOW_HASH_INIT	0
 #define DP_FLOW_KEY_ADDR_SHIFT	16
@@ -97,7 +98,7 @@ dp_flow_key(unsigned addr_idx, uint16_t port_host)
 static inline uint32_t
 dp_flow_hash(uint32_t key)
 {
-	return rte_hash_crc_4byte(key >> DP_FLOW_HASH_GROUP_SHIFT, DP_FLOW_HASH_INIT);
+	return dp_crc32c_4(key >> DP_FLOW_HASH_GROUP_SHIFT, DP_FLOW_HASH_INIT);
 }
 
 static inline uint32_t

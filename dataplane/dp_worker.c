@@ -115,14 +115,65 @@ dp_worker_tx_flush(struct dp_worker *w, unsigned port_idx)
 }
 
 /*
+ * Classify a UDP datagram to appliance address index ai (see the table in
+ * ARCHITECTURE.md); family and has_ext are pi's (constants on the inline
+ * IPv4 path).  Relay candidates get their flow key in *key; TURN client
+ * candidates their client-table key in *key and ai in *ai_out.
+ */
+static __rte_always_inline enum dp_verdict
+classify_udp(struct rte_mbuf *m, const struct sn_pkt_info *pi, uint8_t family, uint8_t has_ext,
+	unsigned ai, unsigned port_idx, uint32_t *key, uint8_t *ai_out, enum sn_drop *drop,
+	enum sn_punt *punt)
+{
+	if (likely(pi->dport >= dp.relay_port_min && pi->dport <= dp.relay_port_max)) {
+		if (unlikely(has_ext)) {
+			*drop = SN_DROP_IP_OPTIONS;
+			return DP_V_DROP;
+		}
+		*key = dp_flow_key(ai, pi->dport);
+		return DP_V_RELAY;
+	}
+	if (pi->dport == dp.stun_port) {
+		const uint8_t *pl = rte_pktmbuf_mtod(m, const uint8_t *) + pi->payload_off;
+
+		/* RFC 7983: ChannelData and Send indications go to TURN */
+		if (dp_turn_client_candidate(pl, pi->payload_len) && !has_ext && m->nb_segs == 1) {
+			*key = dp_ctab_key(family, pi->src, rte_cpu_to_be_16(pi->sport), ai,
+				rte_cpu_to_be_16(pi->dport));
+			*ai_out = (uint8_t)ai;
+			return DP_V_TURN;
+		}
+		return dp_stun_binding(m, pi, port_idx, drop, punt);
+	}
+	*punt = SN_PUNT_UDP_LOCAL;
+	return DP_V_PUNT;
+}
+
+/*
+ * Classify an IPv4 UDP datagram without options (sn_pkt_parse_ip4udp()):
+ * what classify_ip() decides for it, with the family and the protocol known.
+ */
+static __rte_always_inline enum dp_verdict
+classify_udp4(struct rte_mbuf *m, const struct sn_pkt_info *pi, unsigned port_idx, uint32_t *key,
+	uint8_t *ai_out, enum sn_drop *drop, enum sn_punt *punt)
+{
+	int ai = dp_local_index(&dp.local, SN_FAM_IPV4, pi->dst);
+
+	if (unlikely(ai < 0)) {
+		*drop = SN_DROP_NOT_LOCAL;
+		return DP_V_DROP;
+	}
+	return classify_udp(m, pi, SN_FAM_IPV4, 0, (unsigned)ai, port_idx, key, ai_out, drop, punt);
+}
+
+/*
  * Classify one parsed IP packet for the appliance (see the table in
- * ARCHITECTURE.md).  Relay candidates get their flow key in *key; TURN
- * client candidates their client-table key in *key and the destination
- * address index in *ai_out.
+ * ARCHITECTURE.md): classify_udp() for UDP to one of our addresses, the
+ * kernel's or a drop otherwise.
  */
 static inline enum dp_verdict
-classify_ip(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
-	unsigned port_idx, uint32_t *key, uint8_t *ai_out, enum sn_drop *drop, enum sn_punt *punt)
+classify_ip(struct rte_mbuf *m, const struct sn_pkt_info *pi, unsigned port_idx, uint32_t *key,
+	uint8_t *ai_out, enum sn_drop *drop, enum sn_punt *punt)
 {
 	int ai = dp_local_lookup(&dp.local, pi);
 
@@ -138,29 +189,8 @@ classify_ip(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *p
 	}
 	switch (pi->proto) {
 	case SN_IPPROTO_UDP:
-		if (likely(pi->dport >= dp.relay_port_min && pi->dport <= dp.relay_port_max)) {
-			if (unlikely(pi->has_ext)) {
-				*drop = SN_DROP_IP_OPTIONS;
-				return DP_V_DROP;
-			}
-			*key = dp_flow_key((unsigned)ai, pi->dport);
-			return DP_V_RELAY;
-		}
-		if (pi->dport == dp.stun_port) {
-			const uint8_t *pl = rte_pktmbuf_mtod(m, const uint8_t *) + pi->payload_off;
-
-			/* RFC 7983: ChannelData and Send indications go to TURN */
-			if (dp_turn_client_candidate(pl, pi->payload_len) && !pi->has_ext &&
-				m->nb_segs == 1) {
-				*key = dp_ctab_key(pi->family, pi->src, rte_cpu_to_be_16(pi->sport),
-					(unsigned)ai, rte_cpu_to_be_16(pi->dport));
-				*ai_out = (uint8_t)ai;
-				return DP_V_TURN;
-			}
-			return dp_stun_binding(m, pi, port_idx, drop, punt);
-		}
-		*punt = SN_PUNT_UDP_LOCAL;
-		return DP_V_PUNT;
+		return classify_udp(m, pi, pi->family, pi->has_ext, (unsigned)ai, port_idx, key,
+			ai_out, drop, punt);
 	case SN_IPPROTO_TCP:
 		*punt = SN_PUNT_TCP_LOCAL;
 		return DP_V_PUNT;
@@ -212,17 +242,20 @@ worker_burst(
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH_OFFSET], void *));
 		bytes += m->pkt_len;
 		/* untagged IPv4/UDP without options inline, the rest in full */
-		if (unlikely(!sn_pkt_parse_ip4udp(d, m->data_len, &pi[i])))
+		if (likely(sn_pkt_parse_ip4udp(d, m->data_len, &pi[i]))) {
+			v = classify_udp4(m, &pi[i], port_idx, &key, &ai, &drop, &punt);
+		} else {
 			drop = sn_pkt_parse(d, d + m->data_len, &pi[i]);
-		if (unlikely(drop != SN_DROP_NONE)) {
-			dp_worker_drop(w, m, drop);
-			continue;
+			if (unlikely(drop != SN_DROP_NONE)) {
+				dp_worker_drop(w, m, drop);
+				continue;
+			}
+			if (unlikely(pi[i].kind == SN_PKT_ARP)) {
+				dp_punt(w, m, SN_PUNT_ARP);
+				continue;
+			}
+			v = classify_ip(m, &pi[i], port_idx, &key, &ai, &drop, &punt);
 		}
-		if (unlikely(pi[i].kind == SN_PKT_ARP)) {
-			dp_punt(w, m, SN_PUNT_ARP);
-			continue;
-		}
-		v = classify_ip(w, m, &pi[i], port_idx, &key, &ai, &drop, &punt);
 		switch (v) {
 		case DP_V_RELAY:
 			st->c[nc].key = key;

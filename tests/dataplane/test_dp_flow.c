@@ -19,6 +19,9 @@
 
 #include <cmocka.h>
 
+#include <rte_hash_crc.h>
+
+#include "dp_crc.h"
 #include "dp_flow.h"
 #include "dp_types.h"
 
@@ -72,6 +75,25 @@ table_empty(const struct dp_flow_table *t)
 			if (t->b[b].e[i] != 0)
 				return false;
 	return true;
+}
+
+/* dp_crc.h computes what rte_hash_crc_4byte()/_8byte() compute. */
+static void
+test_crc_equals_dpdk(void **state)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	uint32_t init = 0;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		init = (uint32_t)(x >> 17) * i;
+		assert_int_equal(dp_crc32c_4((uint32_t)x, init), rte_hash_crc_4byte((uint32_t)x, init));
+		assert_int_equal(dp_crc32c_8(x, init), rte_hash_crc_8byte(x, init));
+	}
 }
 
 static void
@@ -264,6 +286,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc_equals_dpdk),
 		cmocka_unit_test(test_basic),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_full),
