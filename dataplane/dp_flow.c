@@ -11,6 +11,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "dp_ctab.h"
 #include "dp_flow.h"
 #include "dp_types.h"
 
@@ -193,6 +194,8 @@ dp_flow_init(uint32_t max_sessions, uint32_t max_allocs)
 		&relay, "dp_flows", dp_flow_relay_keys(max_sessions, max_allocs), false, &rsz);
 	if (ret == 0)
 		ret = table_create(&clients, "dp_ctab", max_allocs, true, &csz);
+	if (ret == 0)
+		ret = dp_ctab_hkey_init(&dp.ctab_hk);
 	if (ret != 0)
 		return ret;
 	dp.flows = &relay;

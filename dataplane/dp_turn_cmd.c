@@ -71,8 +71,8 @@ relay_key(const struct sn_alloc_relay *rl)
 static inline uint32_t
 client_key(const struct sn_alloc *a)
 {
-	return dp_ctab_key(a->client_family, a->client_addr, a->client_port, a->server_addr_idx,
-		a->server_port);
+	return dp_ctab_key(&dp.ctab_hk, a->client_family, a->client_addr, a->client_port,
+		a->server_addr_idx, a->server_port);
 }
 
 /* ----------------------------------------------------------- allocations */
@@ -127,8 +127,8 @@ alloc_validate(const struct sn_cmd *c)
 	}
 	if (!(ca->flags & SN_ALLOC_STREAM)) {
 		uint32_t owner = dp_ctab_find(dp.ctab, dp.allocs, dp.max_allocs,
-			dp_ctab_key(fam, ca->client.bytes, ca->client_port, ca->server_addr_idx,
-				ca->server_port),
+			dp_ctab_key(&dp.ctab_hk, fam, ca->client.bytes, ca->client_port,
+				ca->server_addr_idx, ca->server_port),
 			fam, ca->client.bytes, ca->client_port, ca->server_addr_idx,
 			ca->server_port);
 

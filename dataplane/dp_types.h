@@ -195,6 +195,14 @@ struct dp_worker {
 	struct dp_counters c __rte_cache_aligned;
 } __rte_cache_aligned;
 
+#define DP_CTAB_HK_WORDS 6 /* 32-bit words of an IPv6 client tuple: address, ports, server index */
+
+/* The client table's hash key (dp_ctab.h): drawn at start, private to the process. */
+struct dp_ctab_hkey {
+	uint64_t a[DP_CTAB_HK_WORDS]; /* a multiplier per 32-bit word of the tuple */
+	uint64_t b;
+};
+
 /* The process.  Fields above 'hot_end_' are read by workers on every packet. */
 struct dp_ctx {
 	/* read-mostly, worker hot path */
@@ -202,6 +210,7 @@ struct dp_ctx {
 	struct dp_flow_table *flows;
 	struct sn_alloc *allocs;    /* TURN allocation slots (shm) */
 	struct dp_flow_table *ctab; /* TURN client 5-tuple -> allocation id (dp_ctab.h) */
+	struct dp_ctab_hkey ctab_hk; /* its hash key */
 	uint64_t *nh_mac;
 	struct rte_rcu_qsbr *rcu;
 	uint64_t tsc_hz;

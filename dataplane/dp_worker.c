@@ -138,8 +138,8 @@ classify_udp(struct rte_mbuf *m, const struct sn_pkt_info *pi, uint8_t family, u
 
 		/* RFC 7983: ChannelData and Send indications go to TURN */
 		if (dp_turn_client_candidate(pl, pi->payload_len) && !has_ext && m->nb_segs == 1) {
-			*key = dp_ctab_key(family, pi->src, rte_cpu_to_be_16(pi->sport), ai,
-				rte_cpu_to_be_16(pi->dport));
+			*key = dp_ctab_key(&dp.ctab_hk, family, pi->src,
+				rte_cpu_to_be_16(pi->sport), ai, rte_cpu_to_be_16(pi->dport));
 			*ai_out = (uint8_t)ai;
 			return DP_V_TURN;
 		}
