@@ -76,7 +76,12 @@ def udp_socket(ns, bind_ep, rcvbuf=4 << 20, blocking=False):
     fam, addr, port = parse_ep(bind_ep)
     with netns(ns):
         s = socket.socket(fam, socket.SOCK_DGRAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Only for a fixed port: with SO_REUSEADDR on every socket, Linux
+        # may hand an ephemeral bind (port 0) a port another open socket
+        # holds, and two clients then share a 5-tuple (turn_negative's
+        # other_clients_nonce_438 saw it once).
+        if port != 0:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if rcvbuf:
             try:  # root: beyond net.core.rmem_max
                 s.setsockopt(socket.SOL_SOCKET, 33, rcvbuf)  # SO_RCVBUFFORCE
