@@ -2,9 +2,11 @@
 /*
  * The fast-path L2-L4 header parser and the Internet checksum helpers.
  *
- * sn_pkt_parse() runs once per received packet: straight-line code, one
- * bounded loop (IPv6 extension headers), no allocation, every length field
- * checked against what is left before anything behind it is read.
+ * sn_pkt_parse() runs once per received packet that the inline
+ * sn_pkt_parse_ip4udp() (sn_pkt.h, untagged IPv4/UDP without options) does
+ * not take: straight-line code, one bounded loop (IPv6 extension headers),
+ * no allocation, every length field checked against what is left before
+ * anything behind it is read.
  */
 #include <stddef.h>
 #include <stdint.h>
