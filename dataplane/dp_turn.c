@@ -435,8 +435,9 @@ turn_build(struct dp_worker *w, struct rte_mbuf *m, const struct turn_in *in,
 /*
  * The common case on both directions, ChannelData between IPv4 ends, is
  * rewritten in place when the input is untagged IPv4 without options
- * (UDP header at DP_F4_L4) with a UDP checksum and no bytes after the
- * datagram (nor padding after a ChannelData message), the allocation has
+ * (sn_pkt_parse_ip4udp()'s frame offsets, SN_IP4UDP_*) with a UDP
+ * checksum and no bytes after the datagram (nor padding after a
+ * ChannelData message), the allocation has
  * no rate limit, the next hop is resolved and the output fits the
  * smallest port MTU (dp.min_mtu: no egress-port lookup on the way to the
  * decision).  The output headers are then as long as the input's, and
@@ -446,10 +447,7 @@ turn_build(struct dp_worker *w, struct rte_mbuf *m, const struct turn_in *in,
  * input (dp_csum_chan_strip/add()).  Anything else takes the general path
  * (turn_build()), which decides drops.
  */
-#define DP_F4_L3 RTE_ETHER_HDR_LEN
-#define DP_F4_L4 (DP_F4_L3 + sizeof(struct rte_ipv4_hdr))
-#define DP_F4_PL (DP_F4_L4 + sizeof(struct rte_udp_hdr))
-#define DP_F4_IPUDP (sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
+#define DP_F4_IPUDP (SN_IP4UDP_PAYLOAD - SN_IP4UDP_L3) /* IPv4 + UDP header bytes */
 _Static_assert(SN_EV_TURN_C2P_BYTES == SN_EV_TURN_C2P_PKTS + 1 &&
 		       SN_EV_TURN_P2C_BYTES == SN_EV_TURN_P2C_PKTS + 1,
 	"a direction's bytes event follows its packets event");
@@ -519,7 +517,7 @@ fast4_send(struct dp_worker *w, struct rte_mbuf *m, int shift, unsigned tot, str
 	struct sn_alloc_dir *d = &a->dir[dir];
 
 	m->data_off = (uint16_t)(m->data_off + shift);
-	m->data_len = (uint16_t)(DP_F4_L3 + tot);
+	m->data_len = (uint16_t)(SN_IP4UDP_L3 + tot);
 	m->pkt_len = m->data_len;
 	m->ol_flags = 0;
 	d->pkts++;
@@ -545,16 +543,17 @@ c2p_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 	uint32_t vt, ucs, ch;
 	uint64_t macw;
 
-	if (pi->l4_off != DP_F4_L4 || pi->frame_len != DP_F4_PL + SN_TURN_CHANNEL_HLEN + len ||
+	if (pi->l4_off != SN_IP4UDP_L4 ||
+		pi->frame_len != SN_IP4UDP_PAYLOAD + SN_TURN_CHANNEL_HLEN + len ||
 		e->nh == DP_NH_NONE || tot > dp.min_mtu ||
 		(__atomic_load_n(&dp_turn_hot(a)->flags, __ATOMIC_RELAXED) & DP_HOT_RATE))
 		return false;
 	macw = __atomic_load_n(&dp.nh_mac[e->nh], __ATOMIC_RELAXED);
-	ucs = raw16(d + DP_F4_L4 + offsetof(struct rte_udp_hdr, dgram_cksum));
+	ucs = raw16(d + SN_IP4UDP_L4 + offsetof(struct rte_udp_hdr, dgram_cksum));
 	if (!(macw & DP_NH_VALID) || ucs == DP_UDP_CSUM_NONE)
 		return false;
-	vt = raw16(d + DP_F4_L3);
-	memcpy(&ch, d + DP_F4_PL, sizeof(ch));
+	vt = raw16(d + SN_IP4UDP_L3);
+	memcpy(&ch, d + SN_IP4UDP_PAYLOAD, sizeof(ch));
 	fast4_headers(w, d + SN_TURN_CHANNEL_HLEN, macw, eg, vt, tot, e->ip4_sum,
 		dp.addr_bytes[e->relay_addr_idx], e->addr4, &e->relay_port, &e->port,
 		dp_csum_chan_strip(ucs, e->csum_delta, ch));
@@ -580,21 +579,21 @@ p2c_fast4(struct dp_worker *w, struct rte_mbuf *m, const struct sn_pkt_info *pi,
 	uint64_t macw;
 	uint8_t *b;
 
-	if (h->client_family != SN_FAM_IPV4 || pi->l4_off != DP_F4_L4 ||
-		pi->frame_len != DP_F4_PL + len || e->nh == DP_NH_NONE ||
+	if (h->client_family != SN_FAM_IPV4 || pi->l4_off != SN_IP4UDP_L4 ||
+		pi->frame_len != SN_IP4UDP_PAYLOAD + len || e->nh == DP_NH_NONE ||
 		m->data_off < SN_TURN_CHANNEL_HLEN || tot > dp.min_mtu ||
 		(__atomic_load_n(&h->flags, __ATOMIC_RELAXED) & (DP_HOT_RATE | DP_HOT_STREAM)))
 		return false;
 	macw = __atomic_load_n(&dp.nh_mac[h->client_nh], __ATOMIC_RELAXED);
-	ucs = raw16(d + DP_F4_L4 + offsetof(struct rte_udp_hdr, dgram_cksum));
+	ucs = raw16(d + SN_IP4UDP_L4 + offsetof(struct rte_udp_hdr, dgram_cksum));
 	if (!(macw & DP_NH_VALID) || ucs == DP_UDP_CSUM_NONE)
 		return false;
-	vt = raw16(d + DP_F4_L3);
+	vt = raw16(d + SN_IP4UDP_L3);
 	ch = rte_cpu_to_be_16(e->num) | (uint32_t)rte_cpu_to_be_16((uint16_t)len) << 16;
 	b = d - SN_TURN_CHANNEL_HLEN;
 	fast4_headers(w, b, macw, eg, vt, tot, h->ip4_sum, src, h->client_addr4, &h->server_port,
 		&h->client_port, dp_csum_chan_add(ucs, e->csum_delta, ch));
-	memcpy(b + DP_F4_PL, &ch, sizeof(ch));
+	memcpy(b + SN_IP4UDP_PAYLOAD, &ch, sizeof(ch));
 	fast4_send(w, m, -SN_TURN_CHANNEL_HLEN, tot, a, SN_DIR_P2C, SN_EV_TURN_P2C_PKTS, len, eg,
 		now);
 	return true;

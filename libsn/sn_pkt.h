@@ -143,7 +143,7 @@ enum sn_drop sn_pkt_parse(const uint8_t *start, const uint8_t *end, struct sn_pk
  * as sn_pkt_parse() fills it for that frame; 0, with *pi untouched, for
  * every other frame (tagged, ARP, IPv6, options, fragments, other
  * protocols, bad lengths): the caller then runs sn_pkt_parse(), which
- * decides.  tests/libsn/test_sn_pkt.c and fuzz_pkt check the equivalence.
+ * decides.  tests/libsn/test_pkt.c and fuzz_pkt check the equivalence.
  */
 static inline int
 sn_pkt_parse_ip4udp(const uint8_t *start, uint32_t len, struct sn_pkt_info *pi)
